@@ -1,0 +1,54 @@
+// Counts what happened to inbound messages, per summary interval and since start.
+
+export interface IngestCounts {
+  received: number;
+  accepted: number;
+  duplicates: number;
+  invalid: number;
+  invalidByReason: Record<string, number>;
+  unknownVersions: number;
+}
+
+function emptyCounts(): IngestCounts {
+  return { received: 0, accepted: 0, duplicates: 0, invalid: 0, invalidByReason: {}, unknownVersions: 0 };
+}
+
+export class IngestMetrics {
+  private lifetime = emptyCounts();
+  private interval = emptyCounts();
+
+  received(n = 1): void {
+    this.lifetime.received += n;
+    this.interval.received += n;
+  }
+
+  invalid(reason: string): void {
+    for (const c of [this.lifetime, this.interval]) {
+      c.invalid++;
+      c.invalidByReason[reason] = (c.invalidByReason[reason] ?? 0) + 1;
+    }
+  }
+
+  unknownVersion(): void {
+    this.lifetime.unknownVersions++;
+    this.interval.unknownVersions++;
+  }
+
+  committed(accepted: number, duplicates: number): void {
+    for (const c of [this.lifetime, this.interval]) {
+      c.accepted += accepted;
+      c.duplicates += duplicates;
+    }
+  }
+
+  total(): IngestCounts {
+    return structuredClone(this.lifetime);
+  }
+
+  /** Returns the counts since the previous call and starts a new interval. */
+  takeInterval(): IngestCounts {
+    const out = this.interval;
+    this.interval = emptyCounts();
+    return out;
+  }
+}

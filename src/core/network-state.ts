@@ -1,0 +1,41 @@
+// The in-memory aggregate: lifetime counters, 24-hour windows and known nodes; changed only by committed batches.
+import type { BatchEffect } from "./batch.ts";
+import { CounterSet } from "./counters.ts";
+import { FirstSeenWindow } from "./first-seen-window.ts";
+import type { NodeRecord } from "./records.ts";
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface RestoredState {
+  counters: CounterSet;
+  nodes: Iterable<NodeRecord>;
+  /** Per-second first-seen counts of the last 24 hours, as stored. */
+  taskSeconds: Iterable<readonly [second: number, count: number]>;
+  invoiceSeconds: Iterable<readonly [second: number, count: number]>;
+}
+
+export class NetworkState {
+  readonly counters: CounterSet;
+  readonly nodes = new Map<string, NodeRecord>();
+  readonly taskWindow = new FirstSeenWindow(DAY_MS);
+  readonly invoiceWindow = new FirstSeenWindow(DAY_MS);
+
+  constructor(restored?: RestoredState) {
+    this.counters = restored?.counters ?? new CounterSet();
+    if (!restored) return;
+    for (const n of restored.nodes) this.nodes.set(n.nodeId, n);
+    for (const [s, c] of restored.taskSeconds) this.taskWindow.add(s * 1000, c);
+    for (const [s, c] of restored.invoiceSeconds) this.invoiceWindow.add(s * 1000, c);
+  }
+
+  /** Applies a batch's effect; call only after storage has committed it. */
+  apply(effect: BatchEffect): void {
+    this.counters.merge(effect.counters);
+    for (const n of effect.nodes) this.nodes.set(n.nodeId, n);
+    for (const w of effect.windows) {
+      const window = w.window === "tasks" ? this.taskWindow : this.invoiceWindow;
+      if (w.remove !== undefined) window.remove(w.remove);
+      if (w.add !== undefined) window.add(w.add);
+    }
+  }
+}

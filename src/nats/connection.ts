@@ -1,0 +1,177 @@
+// Keeps one NATS connection alive: picks the transport by URL scheme, waits for a broker that is down, reconnects forever.
+import { readFileSync } from "node:fs";
+import { credsAuthenticator, wsconnect, type ConnectionOptions, type NatsConnection } from "@nats-io/nats-core";
+import { connect as tcpConnect } from "@nats-io/transport-node";
+import { redactUrl, type NatsSettings } from "../config/config.ts";
+import type { Logger } from "../log/logger.ts";
+
+export interface ConnectionState {
+  connected: boolean;
+  /** The server in use, credentials removed. */
+  server: string | null;
+  /** The most recent connection or server error, for /readyz. */
+  lastError: string | null;
+}
+
+export type OnConnected = (nc: NatsConnection) => Promise<void> | void;
+
+const MAX_BACKOFF_MS = 15_000;
+
+function buildOptions(s: NatsSettings): ConnectionOptions {
+  const opts: ConnectionOptions = {
+    servers: s.servers,
+    name: "truebit-aggregator",
+    // After the first connection, the client reconnects by itself, forever.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1000,
+    reconnectJitter: 500,
+    pingInterval: 20_000,
+    maxPingOut: 3,
+  };
+  if (s.user !== undefined) {
+    opts.user = s.user;
+    opts.pass = s.password;
+  }
+  if (s.token !== undefined) opts.token = s.token;
+  if (s.credsFile !== undefined) {
+    const path = s.credsFile;
+    // Read at every (re)connect, so a rotated creds file is picked up without a restart.
+    opts.authenticator = credsAuthenticator(() => readFileSync(path));
+  }
+  if (s.tls && s.transport === "tcp") opts.tls = {};
+  return opts;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
+
+/**
+ * Owns the connection for the life of the service. `onConnected` runs after
+ * every fresh connection (subscribe there); the client's own reconnects keep
+ * subscriptions, so it is not called for those.
+ */
+export class NatsConnectionKeeper {
+  readonly state: ConnectionState = { connected: false, server: null, lastError: null };
+  private nc: NatsConnection | null = null;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly settings: NatsSettings,
+    private readonly log: Logger,
+    private readonly onConnected: OnConnected,
+  ) {}
+
+  get connection(): NatsConnection | null {
+    return this.nc;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  private async run(): Promise<void> {
+    const servers = this.settings.servers.map(redactUrl).join(",");
+    let backoff = 500;
+    let lastLogged = "";
+    while (!this.stopping) {
+      try {
+        const opts = buildOptions(this.settings);
+        const nc = this.settings.transport === "websocket" ? await wsconnect(opts) : await tcpConnect(opts);
+        if (this.stopping) {
+          await nc.close();
+          return;
+        }
+        this.nc = nc;
+        this.markConnected(nc);
+        this.log.info("connected to NATS", { server: this.state.server });
+        backoff = 500;
+        lastLogged = "";
+        this.watchStatus(nc);
+        await this.onConnected(nc);
+        const closed = await nc.closed();
+        this.state.connected = false;
+        if (this.stopping) return;
+        this.log.warn("NATS connection closed; connecting again", { server: this.state.server, error: closed ? describeError(closed) : undefined });
+      } catch (err) {
+        await this.nc?.close().catch(() => undefined);
+        const message = describeError(err);
+        this.state.connected = false;
+        this.state.lastError = message;
+        // One line per distinct failure, not one per retry.
+        if (message !== lastLogged) {
+          this.log.warn("cannot connect to NATS; will keep trying", { servers, error: message });
+          lastLogged = message;
+        }
+      }
+      this.nc = null;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoff);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  private markConnected(nc: NatsConnection): void {
+    this.state.connected = true;
+    this.state.server = redactUrl(nc.getServer());
+    this.state.lastError = null;
+  }
+
+  private watchStatus(nc: NatsConnection): void {
+    void (async () => {
+      for await (const s of nc.status()) {
+        switch (s.type) {
+          case "disconnect":
+            this.state.connected = false;
+            this.log.warn("disconnected from NATS; reconnecting", { server: redactUrl(s.server) });
+            break;
+          case "reconnect":
+            this.markConnected(nc);
+            this.log.info("reconnected to NATS", { server: this.state.server });
+            break;
+          case "error":
+            this.state.lastError = describeError(s.error);
+            this.log.warn("NATS server error", { server: this.state.server, error: this.state.lastError });
+            break;
+          case "slowConsumer":
+            this.log.warn("NATS subscription falling behind", { subject: s.sub.getSubject(), pending: s.pending });
+            break;
+          default:
+            break;
+        }
+      }
+    })().catch(() => {
+      // The iterator ends with the connection; nothing to report beyond the closed() handling.
+    });
+  }
+
+  /** Publishes if connected; answers false (and sends nothing) otherwise. */
+  publish(subject: string, payload: string): boolean {
+    const nc = this.nc;
+    if (!nc || !this.state.connected || nc.isClosed()) return false;
+    nc.publish(subject, payload);
+    return true;
+  }
+
+  /** Stops reconnecting; drains the connection (delivering in-flight messages) within `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    const nc = this.nc;
+    if (nc && !nc.isClosed()) {
+      const drained = nc.drain().catch(() => undefined);
+      const timedOut = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs));
+      if ((await Promise.race([drained, timedOut])) === "timeout") await nc.close().catch(() => undefined);
+    }
+    this.state.connected = false;
+    await this.loop?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,93 @@
+// Wires the service together: storage -> state, NATS -> pipeline, timer -> publisher, HTTP health; and shuts it down in order.
+import type { Config } from "../config/config.ts";
+import { IngestMetrics } from "../core/ingest-metrics.ts";
+import { NetworkState } from "../core/network-state.ts";
+import { createHttpApp, type HealthSource, type Readiness } from "../http/app.ts";
+import { serveHttp, type HttpServer } from "../http/serve.ts";
+import type { Logger } from "../log/logger.ts";
+import { NatsConnectionKeeper } from "../nats/connection.ts";
+import { subscribeInbound } from "../nats/inbound-subscriptions.ts";
+import { AggregatorStore } from "../storage/aggregator-store.ts";
+import { IngestPipeline } from "./ingest-pipeline.ts";
+import { StatsPublisher } from "./stats-publisher.ts";
+
+export interface RunningAggregator {
+  httpPort: number;
+  /** Stops taking messages, commits what was taken, drains NATS, closes the database. */
+  stop(): Promise<void>;
+}
+
+const SHUTDOWN_DRAIN_MS = 2500;
+
+export async function startAggregator(config: Config, log: Logger): Promise<RunningAggregator> {
+  const store = await AggregatorStore.open(config.dbPath);
+  const started = Date.now();
+  const state = new NetworkState(store.restore(started));
+  log.info("database opened", {
+    path: config.dbPath, driver: store.driver, totalTasks: state.counters.total("tasks"),
+    totalInvoices: state.counters.total("invoices"), totalNodes: state.counters.total("nodes"),
+  });
+
+  const metrics = new IngestMetrics();
+  const pipeline = new IngestPipeline(store, state, metrics, log);
+  let keeper: NatsConnectionKeeper;
+  const publisher = new StatsPublisher(state, store, pipeline, metrics, (s, p) => keeper.publish(s, p), log, {
+    activeWindowMs: config.activeWindowMs,
+    retentionDays: config.retentionDays,
+  });
+  keeper = new NatsConnectionKeeper(config.nats, log, (nc) => {
+    subscribeInbound(nc, (subject, payload, at) => pipeline.accept(subject, payload, at));
+    publisher.publishNow();
+  });
+
+  const health: HealthSource = {
+    readiness(now): Readiness {
+      const reasons: string[] = [];
+      if (!keeper.state.connected) reasons.push("not connected to NATS");
+      if (!pipeline.storage.writable) reasons.push("database not writable");
+      const last = publisher.lastPublishedAt;
+      if (last === null) reasons.push("nothing published yet");
+      else if (now - last > 2 * config.publishIntervalMs) reasons.push("last publish is older than two intervals");
+      return {
+        ready: reasons.length === 0,
+        reasons,
+        nats: { connected: keeper.state.connected, server: keeper.state.server, lastError: keeper.state.lastError },
+        database: { writable: pipeline.storage.writable, lastError: pipeline.storage.lastError, driver: store.driver },
+        lastPublishAt: last === null ? null : new Date(last).toISOString(),
+        waiting: pipeline.pending,
+      };
+    },
+    metrics: () => ({ ingest: metrics.total(), waiting: pipeline.pending, dropped: pipeline.dropped, uptimeMs: Date.now() - started }),
+    lastStats: () => publisher.lastMessage,
+  };
+
+  let http: HttpServer;
+  try {
+    http = await serveHttp(createHttpApp(health).fetch, config.httpHost, config.httpPort);
+  } catch (err) {
+    store.close();
+    throw new Error(`HTTP_HOST/HTTP_PORT: cannot listen on ${config.httpHost}:${config.httpPort}: ${(err as Error).message}`);
+  }
+  log.info("health endpoint listening", { url: `http://${config.httpHost}:${http.port}` });
+
+  keeper.start();
+  const timer = setInterval(() => publisher.tick(), config.publishIntervalMs);
+
+  let stopping: Promise<void> | null = null;
+  return {
+    httpPort: http.port,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(timer);
+        // Draining delivers the messages already on their way; they are committed below.
+        await keeper.stop(SHUTDOWN_DRAIN_MS);
+        const stored = pipeline.close();
+        if (!stored) log.error("shutting down with messages that could not be stored", { waiting: pipeline.pending, path: config.dbPath });
+        store.close();
+        await http.close();
+        log.info("stopped", { committedTotalTasks: state.counters.total("tasks") });
+      })();
+      return stopping;
+    },
+  };
+}

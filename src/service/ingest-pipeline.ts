@@ -1,0 +1,117 @@
+// Validates messages as they arrive and commits them to storage in batches, then to the in-memory state.
+import { BatchBuilder } from "../core/batch.ts";
+import type { IngestMetrics } from "../core/ingest-metrics.ts";
+import type { NetworkState } from "../core/network-state.ts";
+import type { Logger } from "../log/logger.ts";
+import { decodeMessage } from "../protocol/decode.ts";
+import type { InboundEvent } from "../protocol/events.ts";
+import type { AggregatorStore } from "../storage/aggregator-store.ts";
+
+export interface PipelineOptions {
+  /** Commit as soon as this many valid messages wait. */
+  maxBatch: number;
+  /** ...or this long after the first of them arrived. */
+  maxDelayMs: number;
+  /** While storage fails, keep at most this many messages waiting; count the rest as dropped. */
+  maxBacklog: number;
+}
+
+export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = { maxBatch: 5000, maxDelayMs: 25, maxBacklog: 500_000 };
+
+const KNOWN_VERSIONS = new Set(["1.0"]);
+const RETRY_MS = 1000;
+
+export interface StorageHealth {
+  writable: boolean;
+  lastError: string | null;
+}
+
+export class IngestPipeline {
+  readonly storage: StorageHealth = { writable: true, lastError: null };
+  private queue: InboundEvent[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+  /** Messages given up on because storage stayed unavailable and the backlog was full. */
+  dropped = 0;
+
+  constructor(
+    private readonly store: AggregatorStore,
+    private readonly state: NetworkState,
+    private readonly metrics: IngestMetrics,
+    private readonly log: Logger,
+    private readonly opts: PipelineOptions = DEFAULT_PIPELINE_OPTIONS,
+  ) {}
+
+  /** Entry point for every raw message; never throws. */
+  accept(subject: string, payload: Uint8Array, at: number): void {
+    if (this.closed) return;
+    this.metrics.received();
+    const result = decodeMessage(subject, payload, at);
+    if (!result.ok) {
+      this.metrics.invalid(result.reason);
+      return;
+    }
+    if (!KNOWN_VERSIONS.has(result.event.version)) this.metrics.unknownVersion();
+    if (this.queue.length >= this.opts.maxBacklog) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(result.event);
+    if (this.queue.length >= this.opts.maxBatch && this.storage.writable) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.storage.writable ? this.opts.maxDelayMs : RETRY_MS);
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Commits everything waiting; answers false if storage refused (the messages stay queued for a retry). */
+  flush(): boolean {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, this.opts.maxBatch);
+      const builder = new BatchBuilder(this.store, this.state.nodes);
+      for (const e of batch) builder.add(e);
+      const effect = builder.effect();
+      try {
+        this.store.commit(effect);
+      } catch (err) {
+        this.storageFailed(err);
+        if (!this.closed) this.timer = setTimeout(() => this.flush(), RETRY_MS);
+        return false;
+      }
+      this.state.apply(effect);
+      this.metrics.committed(effect.accepted, effect.duplicates);
+      this.queue = this.queue.length === batch.length ? [] : this.queue.slice(batch.length);
+      this.storageRecovered();
+    }
+    return true;
+  }
+
+  storageFailed(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.storage.writable || this.storage.lastError !== message) {
+      this.log.error("cannot write to the database; holding messages and retrying", { path: this.store.path, error: message, waiting: this.queue.length });
+    }
+    this.storage.writable = false;
+    this.storage.lastError = message;
+  }
+
+  storageRecovered(): void {
+    if (this.storage.writable) return;
+    this.storage.writable = true;
+    this.storage.lastError = null;
+    this.log.info("database writable again", { path: this.store.path });
+  }
+
+  /** Stops taking messages and commits what was taken; answers whether everything was stored. */
+  close(): boolean {
+    const ok = this.flush();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    return ok;
+  }
+}

@@ -1,0 +1,86 @@
+// On each tick: commit what arrived, build the stats message, publish it, record it in history, prune, log a summary.
+import { buildNetworkStats } from "../core/network-stats.ts";
+import type { IngestMetrics } from "../core/ingest-metrics.ts";
+import { DAY_MS, type NetworkState } from "../core/network-state.ts";
+import type { Logger } from "../log/logger.ts";
+import type { NetworkStatsMessage } from "../protocol/stats-message.ts";
+import { STATS_SUBJECT } from "../protocol/subjects.ts";
+import type { AggregatorStore } from "../storage/aggregator-store.ts";
+import type { IngestPipeline } from "./ingest-pipeline.ts";
+
+export interface StatsPublisherOptions {
+  activeWindowMs: number;
+  retentionDays: number;
+}
+
+/** Something that can send a message now, or say it cannot. */
+export interface Publish {
+  (subject: string, payload: string): boolean;
+}
+
+const PRUNE_BUDGET_MS = 50;
+
+export class StatsPublisher {
+  lastPublishedAt: number | null = null;
+  lastMessage: NetworkStatsMessage | null = null;
+
+  constructor(
+    private readonly state: NetworkState,
+    private readonly store: AggregatorStore,
+    private readonly pipeline: IngestPipeline,
+    private readonly metrics: IngestMetrics,
+    private readonly publish: Publish,
+    private readonly log: Logger,
+    private readonly opts: StatsPublisherOptions,
+  ) {}
+
+  /** Publishes the current figures; answers false when NATS is not connected (nothing is sent or recorded). */
+  publishNow(now = Date.now()): boolean {
+    // Stats include everything received so far, so a message never reflects half a batch.
+    this.pipeline.flush();
+    const msg = buildNetworkStats(this.state, now, { activeWindowMs: this.opts.activeWindowMs });
+    if (!this.publish(STATS_SUBJECT, JSON.stringify(msg))) return false;
+    this.lastPublishedAt = now;
+    this.lastMessage = msg;
+    try {
+      this.store.recordStats(msg, now);
+      this.prune(now);
+      this.pipeline.storageRecovered();
+    } catch (err) {
+      this.pipeline.storageFailed(err);
+    }
+    return true;
+  }
+
+  /** The periodic job: publish, then one summary line for the interval. */
+  tick(now = Date.now()): void {
+    const published = this.publishNow(now);
+    const c = this.metrics.takeInterval();
+    const reasons = Object.fromEntries(Object.entries(c.invalidByReason).map(([r, n]) => [`invalid.${r}`, n]));
+    this.log.info("interval summary", {
+      published,
+      received: c.received,
+      accepted: c.accepted,
+      duplicates: c.duplicates,
+      invalid: c.invalid,
+      ...reasons,
+      unknownVersions: c.unknownVersions || undefined,
+      waiting: this.pipeline.pending || undefined,
+      dropped: this.pipeline.dropped || undefined,
+      totalTasks: this.lastMessage?.data.totalTasks,
+      activeNodes: this.lastMessage?.data.activeNodes,
+    });
+  }
+
+  private prune(now: number): void {
+    const cutoff = now - this.opts.retentionDays * DAY_MS;
+    const started = Date.now();
+    let removed = 0;
+    for (;;) {
+      const n = this.store.pruneOnce(cutoff);
+      removed += n;
+      if (n === 0 || Date.now() - started > PRUNE_BUDGET_MS) break;
+    }
+    if (removed > 0) this.log.info("pruned rows past retention", { removed, retentionDays: this.opts.retentionDays });
+  }
+}

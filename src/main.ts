@@ -36,12 +36,12 @@ function usageError(message: string): number {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || (err instanceof StorageError && err.variable)) {
       process.stderr.write(`aggregator: configuration error: ${err.message}\n`);
       process.exit(EXIT.usage);
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`aggregator: ${err instanceof StorageError ? "" : "error: "}${message}\n`);
+    process.stderr.write(`aggregator: error: ${message}\n`);
     process.exit(EXIT.runtime);
   },
 );

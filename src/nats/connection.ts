@@ -15,7 +15,7 @@ export interface ConnectionState {
 
 export type OnConnected = (nc: NatsConnection) => Promise<void> | void;
 
-const MAX_BACKOFF_MS = 15_000;
+const MAX_BACKOFF_MS = 5_000;
 
 function buildOptions(s: NatsSettings): ConnectionOptions {
   const opts: ConnectionOptions = {

@@ -13,6 +13,10 @@ const PRUNE_CHUNK = 5000;
 
 export class StorageError extends Error {
   override name = "StorageError";
+  /** Set when the cause is the configured path itself (an operator's fix, exit code 2). */
+  constructor(message: string, readonly variable?: "DB_PATH") {
+    super(message);
+  }
 }
 
 function bool(v: boolean): number {
@@ -79,12 +83,12 @@ function prepareFolder(path: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new StorageError(`DB_PATH: cannot create folder ${dir}: ${(err as Error).message}`);
+    throw new StorageError(`DB_PATH: cannot create folder ${dir}: ${(err as Error).message}`, "DB_PATH");
   }
   try {
     accessSync(dir, constants.W_OK);
   } catch {
-    throw new StorageError(`DB_PATH: folder ${dir} is not writable by this user`);
+    throw new StorageError(`DB_PATH: folder ${dir} is not writable by this user`, "DB_PATH");
   }
 }
 

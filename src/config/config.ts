@@ -18,8 +18,21 @@ export interface NatsSettings {
   credsFile?: string;
 }
 
+export type IngestMode = "auto" | "jetstream" | "core";
+
+export interface JetStreamSettings {
+  stream: string;
+  consumer: string;
+  maxAgeHours: number;
+  storage: "file" | "memory";
+}
+
 export interface Config {
   nats: NatsSettings;
+  ingestMode: IngestMode;
+  jetstream: JetStreamSettings;
+  /** Length of the "last 24 hours" windows; 24 h per the protocol, shortened only by tests. */
+  recentWindowMs: number;
   dbPath: string;
   publishIntervalMs: number;
   retentionDays: number;
@@ -48,10 +61,16 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: "NATS_PASSWORD", allowed: "text", description: "password (with NATS_USER)", secret: true },
   { name: "NATS_TOKEN", allowed: "text", description: "authentication token", secret: true },
   { name: "NATS_CREDS", allowed: "path to a .creds file", description: "NATS credentials file (JWT + NKey seed)" },
+  { name: "INGEST_MODE", default: "auto", allowed: "auto, jetstream, core", description: "jetstream: durable, acked after commit; core: plain subscriptions; auto: jetstream when the server and credentials allow it" },
+  { name: "JS_STREAM", default: "TRUEBIT_EVENTS", allowed: "stream name (letters, digits, - and _)", description: "JetStream stream over the inbound subjects; created when missing, never reconfigured" },
+  { name: "JS_CONSUMER", default: "aggregator", allowed: "consumer name (letters, digits, - and _)", description: "durable JetStream consumer the aggregator reads from" },
+  { name: "JS_MAX_AGE_HOURS", default: "168", allowed: "integer hours, 1 to 87600", description: "how long the stream keeps messages (only when the aggregator creates it)" },
+  { name: "JS_STORAGE", default: "file", allowed: "file, memory", description: "stream storage (only when the aggregator creates it)" },
   { name: "DB_PATH", default: "/data/aggregator.db", allowed: "file path", description: "SQLite database file; its folder is created if missing" },
   { name: "PUBLISH_INTERVAL", default: "30000", allowed: "integer milliseconds, 100 to 86400000", description: "how often network stats are published" },
   { name: "RETENTION_DAYS", default: "30", allowed: "integer days, 1 to 36500", description: "detail rows and history older than this are pruned; lifetime totals stay" },
   { name: "ACTIVE_WINDOW_MS", default: "300000", allowed: "integer milliseconds, 1000 to 86400000", description: "a node is active if heard from within this window" },
+  { name: "RECENT_WINDOW_MS", default: "86400000", allowed: "integer milliseconds, 1000 to 86400000", description: "length of the tasksLast24h/invoicesLast24h window; keep 24 h except in tests" },
   { name: "HTTP_HOST", default: "127.0.0.1", allowed: "host name or IP address", description: "address of the health endpoint" },
   { name: "HTTP_PORT", default: "9477", allowed: "integer 0 to 65535 (0 picks a free port)", description: "port of the health endpoint" },
   { name: "LOG_LEVEL", default: "info", allowed: LOG_LEVELS.join(", "), description: "least severe level that is logged" },
@@ -68,6 +87,8 @@ const SCHEMES: Record<string, { transport: NatsTransport; tls: boolean }> = {
 function integer(min: number, max: number) {
   return z.string().trim().regex(/^-?\d+$/, "is not a whole number").transform(Number).pipe(z.number().min(min, `is below ${min}`).max(max, `is above ${max}`));
 }
+
+const natsName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "is not a valid name");
 
 function parseServers(value: string): Pick<NatsSettings, "servers" | "transport" | "tls"> {
   const servers = value.split(",").map((s) => s.trim()).filter(Boolean);
@@ -136,6 +157,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   return {
     nats: { ...servers, user, password, token, credsFile },
+    ingestMode: parse("INGEST_MODE", z.enum(["auto", "jetstream", "core"], { error: "is not an ingest mode" })),
+    jetstream: {
+      stream: parse("JS_STREAM", natsName),
+      consumer: parse("JS_CONSUMER", natsName),
+      maxAgeHours: parse("JS_MAX_AGE_HOURS", integer(1, 87_600)),
+      storage: parse("JS_STORAGE", z.enum(["file", "memory"], { error: "is not a storage type" })),
+    },
+    recentWindowMs: parse("RECENT_WINDOW_MS", integer(1000, 86_400_000)),
     dbPath,
     publishIntervalMs: parse("PUBLISH_INTERVAL", integer(100, 86_400_000)),
     retentionDays: parse("RETENTION_DAYS", integer(1, 36_500)),
@@ -158,6 +187,9 @@ export function describeConfig(config: Config): Record<string, string | number> 
   return {
     NATS_URL: n.servers.map(redactUrl).join(","),
     NATS_AUTH: n.credsFile ? `creds file ${n.credsFile}` : n.token ? "token [redacted]" : n.user ? `user ${n.user}, password [redacted]` : "none",
+    INGEST_MODE: config.ingestMode,
+    JS_STREAM: config.jetstream.stream,
+    JS_CONSUMER: config.jetstream.consumer,
     DB_PATH: config.dbPath,
     PUBLISH_INTERVAL: config.publishIntervalMs,
     RETENTION_DAYS: config.retentionDays,

@@ -17,10 +17,12 @@ export interface RestoredState {
 export class NetworkState {
   readonly counters: CounterSet;
   readonly nodes = new Map<string, NodeRecord>();
-  readonly taskWindow = new FirstSeenWindow(DAY_MS);
-  readonly invoiceWindow = new FirstSeenWindow(DAY_MS);
+  readonly taskWindow: FirstSeenWindow;
+  readonly invoiceWindow: FirstSeenWindow;
 
-  constructor(restored?: RestoredState) {
+  constructor(restored?: RestoredState, recentWindowMs = DAY_MS) {
+    this.taskWindow = new FirstSeenWindow(recentWindowMs);
+    this.invoiceWindow = new FirstSeenWindow(recentWindowMs);
     this.counters = restored?.counters ?? new CounterSet();
     if (!restored) return;
     for (const n of restored.nodes) this.nodes.set(n.nodeId, n);

@@ -11,6 +11,9 @@ export interface ConnectionState {
   server: string | null;
   /** The most recent connection or server error, for /readyz. */
   lastError: string | null;
+  /** How often and how long the connection was down since start (core NATS loses what is sent meanwhile). */
+  disconnects: number;
+  disconnectedMs: number;
 }
 
 export type OnConnected = (nc: NatsConnection) => Promise<void> | void;
@@ -53,7 +56,8 @@ function describeError(err: unknown): string {
  * subscriptions, so it is not called for those.
  */
 export class NatsConnectionKeeper {
-  readonly state: ConnectionState = { connected: false, server: null, lastError: null };
+  readonly state: ConnectionState = { connected: false, server: null, lastError: null, disconnects: 0, disconnectedMs: 0 };
+  private disconnectedSince: number | null = null;
   private nc: NatsConnection | null = null;
   private stopping = false;
   private wake: (() => void) | null = null;
@@ -131,12 +135,18 @@ export class NatsConnectionKeeper {
         switch (s.type) {
           case "disconnect":
             this.state.connected = false;
+            this.state.disconnects++;
+            this.disconnectedSince = Date.now();
             this.log.warn("disconnected from NATS; reconnecting", { server: redactUrl(s.server) });
             break;
-          case "reconnect":
+          case "reconnect": {
+            const downMs = this.disconnectedSince === null ? 0 : Date.now() - this.disconnectedSince;
+            this.disconnectedSince = null;
+            this.state.disconnectedMs += downMs;
             this.markConnected(nc);
-            this.log.info("reconnected to NATS", { server: this.state.server });
+            this.log.info("reconnected to NATS", { server: this.state.server, downMs });
             break;
+          }
           case "error":
             this.state.lastError = describeError(s.error);
             this.log.warn("NATS server error", { server: this.state.server, error: this.state.lastError });
@@ -161,13 +171,13 @@ export class NatsConnectionKeeper {
     return true;
   }
 
-  /** Stops reconnecting; drains the connection (delivering in-flight messages) within `timeoutMs`. */
+  /** Stops reconnecting; flushes what we sent (acks included) and drains the connection within `timeoutMs`. */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     this.wake?.();
     const nc = this.nc;
     if (nc && !nc.isClosed()) {
-      const drained = nc.drain().catch(() => undefined);
+      const drained = nc.flush().then(() => nc.drain()).catch(() => undefined);
       const timedOut = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs));
       if ((await Promise.race([drained, timedOut])) === "timeout") await nc.close().catch(() => undefined);
     }

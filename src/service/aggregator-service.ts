@@ -6,7 +6,8 @@ import { createHttpApp, type HealthSource, type Readiness } from "../http/app.ts
 import { serveHttp, type HttpServer } from "../http/serve.ts";
 import type { Logger } from "../log/logger.ts";
 import { NatsConnectionKeeper } from "../nats/connection.ts";
-import { subscribeInbound } from "../nats/inbound-subscriptions.ts";
+import type { IngestSource, IngestStatus } from "../nats/ingest-source.ts";
+import { openIngest } from "../nats/open-ingest.ts";
 import { AggregatorStore } from "../storage/aggregator-store.ts";
 import { IngestPipeline } from "./ingest-pipeline.ts";
 import { StatsPublisher } from "./stats-publisher.ts";
@@ -22,7 +23,7 @@ const SHUTDOWN_DRAIN_MS = 2500;
 export async function startAggregator(config: Config, log: Logger): Promise<RunningAggregator> {
   const store = await AggregatorStore.open(config.dbPath);
   const started = Date.now();
-  const state = new NetworkState(store.restore(started));
+  const state = new NetworkState(store.restore(started, config.recentWindowMs), config.recentWindowMs);
   log.info("database opened", {
     path: config.dbPath, driver: store.driver, totalTasks: state.counters.total("tasks"),
     totalInvoices: state.counters.total("invoices"), totalNodes: state.counters.total("nodes"),
@@ -35,10 +36,17 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
     activeWindowMs: config.activeWindowMs,
     retentionDays: config.retentionDays,
   });
-  keeper = new NatsConnectionKeeper(config.nats, log, (nc) => {
-    subscribeInbound(nc, (subject, payload, at) => pipeline.accept(subject, payload, at));
+  let source: IngestSource | null = null;
+  let ingestStatus: IngestStatus | null = null;
+  keeper = new NatsConnectionKeeper(config.nats, log, async (nc) => {
+    source = null;
+    source = await openIngest(nc, config, keeper.state, (subject, payload, at, ack) => pipeline.accept(subject, payload, at, ack), log);
+    ingestStatus = await source.status();
     publisher.publishNow();
   });
+  const refreshIngestStatus = () => {
+    void source?.status().then((s) => (ingestStatus = s), () => undefined);
+  };
 
   const health: HealthSource = {
     readiness(now): Readiness {
@@ -54,10 +62,11 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
         nats: { connected: keeper.state.connected, server: keeper.state.server, lastError: keeper.state.lastError },
         database: { writable: pipeline.storage.writable, lastError: pipeline.storage.lastError, driver: store.driver },
         lastPublishAt: last === null ? null : new Date(last).toISOString(),
+        ingest: ingestStatus,
         waiting: pipeline.pending,
       };
     },
-    metrics: () => ({ ingest: metrics.total(), waiting: pipeline.pending, dropped: pipeline.dropped, uptimeMs: Date.now() - started }),
+    metrics: () => ({ ingest: metrics.total(), mode: ingestStatus, waiting: pipeline.pending, dropped: pipeline.dropped, uptimeMs: Date.now() - started }),
     lastStats: () => publisher.lastMessage,
   };
 
@@ -71,7 +80,13 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
   log.info("health endpoint listening", { url: `http://${config.httpHost}:${http.port}` });
 
   keeper.start();
-  const timer = setInterval(() => publisher.tick(), config.publishIntervalMs);
+  const timer = setInterval(() => {
+    publisher.tick({
+      mode: ingestStatus?.mode, pending: ingestStatus?.pending, lastAckedSeq: ingestStatus?.lastAckedSeq,
+      disconnects: keeper.state.disconnects || undefined, disconnectedMs: keeper.state.disconnectedMs || undefined,
+    });
+    refreshIngestStatus();
+  }, config.publishIntervalMs);
 
   let stopping: Promise<void> | null = null;
   return {
@@ -79,9 +94,10 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
     stop() {
       stopping ??= (async () => {
         clearInterval(timer);
-        // Draining delivers the messages already on their way; they are committed below.
-        await keeper.stop(SHUTDOWN_DRAIN_MS);
+        // Stop taking messages first: those already delivered are committed (and acked) below.
+        await Promise.race([source?.stop(), new Promise((r) => setTimeout(r, SHUTDOWN_DRAIN_MS))]);
         const stored = pipeline.close();
+        await keeper.stop(SHUTDOWN_DRAIN_MS);
         if (!stored) log.error("shutting down with messages that could not be stored", { waiting: pipeline.pending, path: config.dbPath });
         store.close();
         await http.close();

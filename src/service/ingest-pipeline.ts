@@ -3,6 +3,7 @@ import { BatchBuilder } from "../core/batch.ts";
 import type { IngestMetrics } from "../core/ingest-metrics.ts";
 import type { NetworkState } from "../core/network-state.ts";
 import type { Logger } from "../log/logger.ts";
+import type { Ack } from "../nats/ingest-source.ts";
 import { decodeMessage } from "../protocol/decode.ts";
 import type { InboundEvent } from "../protocol/events.ts";
 import type { AggregatorStore } from "../storage/aggregator-store.ts";
@@ -29,9 +30,11 @@ export interface StorageHealth {
 export class IngestPipeline {
   readonly storage: StorageHealth = { writable: true, lastError: null };
   private queue: InboundEvent[] = [];
+  /** acks[i] belongs to queue[i]; called once that event's batch is committed. */
+  private acks: (Ack | undefined)[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
-  /** Messages given up on because storage stayed unavailable and the backlog was full. */
+  /** Messages not taken because storage stayed unavailable and the backlog was full (JetStream redelivers them). */
   dropped = 0;
 
   constructor(
@@ -42,13 +45,15 @@ export class IngestPipeline {
     private readonly opts: PipelineOptions = DEFAULT_PIPELINE_OPTIONS,
   ) {}
 
-  /** Entry point for every raw message; never throws. */
-  accept(subject: string, payload: Uint8Array, at: number): void {
+  /** Entry point for every raw message; never throws. `ack` runs once the message's effect is committed. */
+  accept(subject: string, payload: Uint8Array, at: number, ack?: Ack): void {
+    // Not acked: a JetStream message arriving during shutdown is redelivered to the next run.
     if (this.closed) return;
     this.metrics.received();
     const result = decodeMessage(subject, payload, at);
     if (!result.ok) {
       this.metrics.invalid(result.reason);
+      ack?.(); // it will never become valid: redelivery would only count it again
       return;
     }
     if (!KNOWN_VERSIONS.has(result.event.version)) this.metrics.unknownVersion();
@@ -57,6 +62,7 @@ export class IngestPipeline {
       return;
     }
     this.queue.push(result.event);
+    this.acks.push(ack);
     if (this.queue.length >= this.opts.maxBatch && this.storage.writable) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.storage.writable ? this.opts.maxDelayMs : RETRY_MS);
   }
@@ -85,7 +91,9 @@ export class IngestPipeline {
       }
       this.state.apply(effect);
       this.metrics.committed(effect.accepted, effect.duplicates);
+      for (let i = 0; i < batch.length; i++) this.acks[i]?.();
       this.queue = this.queue.length === batch.length ? [] : this.queue.slice(batch.length);
+      this.acks = this.acks.length === batch.length ? [] : this.acks.slice(batch.length);
       this.storageRecovered();
     }
     return true;

@@ -2,7 +2,7 @@
 import { buildNetworkStats } from "../core/network-stats.ts";
 import type { IngestMetrics } from "../core/ingest-metrics.ts";
 import { DAY_MS, type NetworkState } from "../core/network-state.ts";
-import type { Logger } from "../log/logger.ts";
+import type { LogFields, Logger } from "../log/logger.ts";
 import type { NetworkStatsMessage } from "../protocol/stats-message.ts";
 import { STATS_SUBJECT } from "../protocol/subjects.ts";
 import type { AggregatorStore } from "../storage/aggregator-store.ts";
@@ -52,8 +52,8 @@ export class StatsPublisher {
     return true;
   }
 
-  /** The periodic job: publish, then one summary line for the interval. */
-  tick(now = Date.now()): void {
+  /** The periodic job: publish, then one summary line for the interval (with the caller's ingest fields). */
+  tick(ingestFields: LogFields = {}, now = Date.now()): void {
     const published = this.publishNow(now);
     const c = this.metrics.takeInterval();
     const reasons = Object.fromEntries(Object.entries(c.invalidByReason).map(([r, n]) => [`invalid.${r}`, n]));
@@ -67,6 +67,7 @@ export class StatsPublisher {
       unknownVersions: c.unknownVersions || undefined,
       waiting: this.pipeline.pending || undefined,
       dropped: this.pipeline.dropped || undefined,
+      ...ingestFields,
       totalTasks: this.lastMessage?.data.totalTasks,
       activeNodes: this.lastMessage?.data.activeNodes,
     });

@@ -194,14 +194,14 @@ export class AggregatorStore implements RecordLookup {
   }
 
   /** Everything the in-memory state needs after a restart; reads no task rows but the last day's index. */
-  restore(now: number): RestoredState {
+  restore(now: number, recentWindowMs = DAY_MS): RestoredState {
     const counters = new CounterSet();
     for (const r of this.db.prepare("SELECT family, key, value FROM lifetime_counters").all()) {
       if ((COUNTER_FAMILIES as readonly string[]).includes(String(r.family))) {
         counters.add(r.family as CounterFamily, String(r.key), Number(r.value));
       }
     }
-    const since = now - DAY_MS;
+    const since = now - recentWindowMs;
     const seconds = (table: string) =>
       this.db.prepare(`SELECT first_seen / 1000 AS s, COUNT(*) AS n FROM ${table} WHERE first_seen > ? GROUP BY s`)
         .all(since).map((r) => [Number(r.s), Number(r.n)] as const);

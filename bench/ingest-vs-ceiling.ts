@@ -1,0 +1,76 @@
+// Bench 1: ingest vs ceiling. A publisher child process sends N real-format messages as fast as it can;
+// (a) a bare subscriber process that only JSON-parses and counts, then (b) the aggregator as a real child
+// process, are measured against the same traffic through the same nats-server.
+//
+//   bun bench/ingest-vs-ceiling.ts [--messages 1000000] [--smoke] [--profile]
+//   env: BENCH_MESSAGES, BENCH_SMOKE=1, BENCH_PROFILE=1
+//
+// --profile runs the aggregator under `bun --cpu-prof --cpu-prof-md` and prints where the profile went.
+import { mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../test/helpers/aggregator-process.ts";
+import { intArg, hasFlag } from "./lib/args.ts";
+import { Publisher, runAggregator, runCeiling } from "./lib/ingest.ts";
+import { startBenchNats } from "./lib/nats.ts";
+import { MB } from "./lib/proc.ts";
+import { log, report, type Figure } from "./lib/result.ts";
+import { roundMessages } from "./lib/traffic.ts";
+
+const messages = roundMessages(intArg("messages", 1_000_000, 20_000));
+const profile = hasFlag("profile");
+
+const nats = await startBenchNats();
+let publisher: Publisher | null = null;
+try {
+  log(`bench 1: ingest vs ceiling, ${messages.toLocaleString()} messages, nats-server ${(await nats.varz()).version} on ${nats.url}`);
+  publisher = await Publisher.start(nats.url, messages);
+
+  const ceiling = await runCeiling(nats, publisher);
+  log(`ceiling: ${Math.round(ceiling.rate).toLocaleString()} msgs/s, lost ${ceiling.lost}`);
+
+  let profileDir: string | undefined;
+  if (profile) {
+    profileDir = tempDir("agg-prof-");
+    mkdirSync(profileDir, { recursive: true });
+  }
+  const agg = await runAggregator(nats, publisher, {
+    bunFlags: profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [],
+  });
+  log(`aggregator: ${Math.round(agg.rate).toLocaleString()} msgs/s, lost ${agg.lost}`);
+
+  const ratio = agg.rate / ceiling.rate;
+  const figures: Figure[] = [
+    { name: "messages published", value: messages, unit: "msgs" },
+    { name: "publisher send time (aggregator run)", value: agg.publishMs, unit: "ms" },
+    { name: "ceiling rate (bare subscriber, JSON.parse + count)", value: Math.round(ceiling.rate), unit: "msgs/s" },
+    { name: "ceiling elapsed (first publish -> last received)", value: ceiling.elapsedMs, unit: "ms" },
+    { name: "ceiling lost", value: ceiling.lost, unit: "msgs", target: "0", met: ceiling.lost === 0 },
+    { name: "ceiling slow consumers (nats-server /varz)", value: ceiling.slowConsumers, unit: "" },
+    { name: "aggregator rate (first publish -> all committed)", value: Math.round(agg.rate), unit: "msgs/s" },
+    { name: "aggregator elapsed", value: agg.elapsedMs, unit: "ms" },
+    { name: "aggregator lost (published - received)", value: agg.lost, unit: "msgs", target: "0", met: agg.lost === 0 },
+    { name: "aggregator slow consumers (nats-server /varz)", value: agg.slowConsumers, unit: "" },
+    { name: "aggregator NATS disconnects (service log)", value: agg.disconnects, unit: "" },
+    { name: "aggregator / ceiling", value: `${(ratio * 100).toFixed(1)}%`, unit: "", target: ">= 50% with 0 lost", met: ratio >= 0.5 && agg.lost === 0 && ceiling.lost === 0 },
+    { name: "SQLite rows match (tasks, finished, invoices, nodes)", value: agg.rowsOk ? "yes" : `NO ${JSON.stringify(agg.rows)}`, unit: "", target: "yes", met: agg.rowsOk },
+    { name: "aggregator peak RSS (sampled 100 ms)", value: Math.round(agg.peakRss / MB), unit: "MB" },
+    { name: "aggregator VmHWM", value: Math.round(agg.vmHwm / MB), unit: "MB" },
+  ];
+  const notes = [
+    `expected rows: tasks ${publisher.ready.expected.tasks}, invoices ${publisher.ready.expected.invoices}, nodes ${publisher.ready.expected.nodes}; found ${JSON.stringify(agg.rows)}`,
+    `aggregator counts: accepted ${agg.accepted}, invalid ${agg.invalid}, duplicates ${agg.duplicates}, dropped ${agg.dropped}; exit code ${agg.exitCode}`,
+  ];
+  if (profileDir) {
+    const files = readdirSync(profileDir).map((f) => join(profileDir!, f));
+    notes.push(`CPU profile of the aggregator: ${files.join(", ") || "(none written)"}`);
+  }
+  report({
+    bench: "ingest-vs-ceiling",
+    params: { messages, payloadBytes: publisher.ready.bytes },
+    figures,
+    notes,
+  });
+} finally {
+  await publisher?.stop();
+  await nats.dispose();
+}

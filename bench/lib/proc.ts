@@ -1,0 +1,48 @@
+// Memory of a process by PID, from /proc/<pid>/status (Linux).
+import { readFileSync } from "node:fs";
+
+export interface ProcMemory {
+  /** Resident set size now, bytes. */
+  rss: number;
+  /** Peak resident set size over the process's life (VmHWM), bytes. */
+  hwm: number;
+}
+
+export function procMemory(pid: number): ProcMemory | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return null;
+  }
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN) * 1024;
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; keeps the maximum seen. */
+export class RssSampler {
+  max = 0;
+  samples = 0;
+  private timer: ReturnType<typeof setInterval>;
+
+  constructor(private readonly pid: number, everyMs = 100) {
+    this.timer = setInterval(() => this.sample(), everyMs);
+    this.sample();
+  }
+
+  sample(): void {
+    const m = procMemory(this.pid);
+    if (m && Number.isFinite(m.rss)) {
+      this.max = Math.max(this.max, m.rss);
+      this.samples++;
+    }
+  }
+
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return this.max;
+  }
+}
+
+export const MB = 1024 * 1024;

@@ -92,6 +92,6 @@ for (const mode of ["core", "jetstream"] as const) {
       } finally {
         expect(await second.stop("SIGINT")).toBe(0);
       }
+    });
   });
-});
 }

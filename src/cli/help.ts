@@ -1,28 +1,68 @@
-// The text of --help, generated from the same variable table the configuration is parsed from.
+// The text of --help: the command list, each command's options, and the variable table the configuration is parsed from.
 import { VARIABLES } from "../config/config.ts";
 import { VERSION } from "../version.ts";
+import type { Command } from "./command.ts";
+import type { OptionSpec } from "./options.ts";
 
-export function mainHelp(): string {
+const EXIT_CODES = "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.";
+
+export function configurationHelp(): string {
   const width = Math.max(...VARIABLES.map((v) => v.name.length));
   const vars = VARIABLES.map((v) => {
     const dflt = v.default !== undefined ? ` (default ${v.default})` : "";
     return `  ${v.name.padEnd(width)}  ${v.description}${dflt}\n  ${" ".repeat(width)}  allowed: ${v.allowed}`;
   }).join("\n");
+  return `Configuration (environment variables; under systemd, /etc/aggregator/env):
+${vars}
+`;
+}
+
+export function healthHelp(): string {
+  return "Health endpoint: GET /healthz, /readyz (200 when ready, 503 with reasons), /metrics, /stats\n";
+}
+
+export function mainHelp(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length), "help COMMAND".length);
+  const list = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
   return `aggregator ${VERSION}: TrueBit Federation Aggregator
 
 Subscribes to TrueBit Monitor events on NATS, deduplicates tasks and invoices,
 keeps them in SQLite, and publishes network statistics on truebit.stats.aggregated.
 
-Usage:
-  aggregator [run]       run the service (the default)
-  aggregator --help      show this help
+Usage: aggregator [COMMAND] [OPTIONS]
+
+Commands:
+${list}
+  ${"help COMMAND".padEnd(width)}  show the options of one command (also: aggregator COMMAND --help)
+
   aggregator --version   print the version
+  aggregator --help      show this help
 
-Configuration (environment variables):
-${vars}
+${configurationHelp()}
+${healthHelp()}
+${EXIT_CODES}
+`;
+}
 
-Health endpoint: GET /healthz, /readyz (200 when ready, 503 with reasons), /metrics, /stats
+function optionLine(o: OptionSpec): [string, string] {
+  const left = `--${o.name}${o.value ? ` ${o.value}` : ""}`;
+  const notes = [o.required ? "required" : "", o.default !== undefined ? `default ${o.default}` : ""].filter(Boolean);
+  return [left, notes.length ? `${o.description} (${notes.join(", ")})` : o.description];
+}
 
-Exit codes: 0 stopped cleanly, 1 runtime failure, 2 bad usage or configuration.
+export function commandHelp(c: Command): string {
+  const lines = [...c.options.map(optionLine), ["-h, --help", "show this help"] as [string, string]];
+  const width = Math.max(...lines.map(([l]) => l.length));
+  const options = lines.map(([l, r]) => `  ${l.padEnd(width)}  ${r}`).join("\n");
+  const examples = c.examples?.length ? `\nExamples:\n${c.examples.map((e) => `  ${e}`).join("\n")}\n` : "";
+  const more = c.moreHelp ? `\n${c.moreHelp()}` : "";
+  return `Usage: aggregator ${c.usage}
+
+${c.description}
+
+Options:
+${options}
+${examples}${more}
+${EXIT_CODES}
 `;
 }

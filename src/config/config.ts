@@ -109,9 +109,10 @@ function parseServers(value: string): Pick<NatsSettings, "servers" | "transport"
   return { servers, ...kind! };
 }
 
-/** Hides user:password@ in a URL so it can be shown in logs and errors. */
+/** Hides user:password@ in a URL so it can be shown in logs and errors, parseable or not. */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, "//[redacted]@");
+  // Greedy to the last "@": a password may itself contain "@" or "/".
+  return url.replace(/\/\/.*@/, "//[redacted]@");
 }
 
 function allowedFor(name: string): string {

@@ -3,14 +3,16 @@
 /**
  * A ring of per-second counts spanning the window. Resolution is one second:
  * an item first seen in the boundary second is counted for that whole second.
- * Items whose second is already outside the window are not counted at all.
+ *
+ * Invariant after every count(): no slot holds a second at or before `expiredThrough`.
+ * Two seconds sharing a slot are more than a window apart, so the older one is
+ * outside the window whenever the newer one is inside it: the newer always wins.
  */
 export class FirstSeenWindow {
   private readonly slots: number;
   private readonly counts: Float64Array;
   private readonly stamps: Float64Array;
   private running = 0;
-  /** Every second up to this one has been expired out of `running`. */
   private expiredThrough = Number.NEGATIVE_INFINITY;
 
   constructor(readonly spanMs: number) {
@@ -19,11 +21,17 @@ export class FirstSeenWindow {
     this.stamps = new Float64Array(this.slots).fill(-1);
   }
 
+  private slotOf(second: number): number {
+    return ((second % this.slots) + this.slots) % this.slots;
+  }
+
   add(atMs: number, n = 1): void {
     const second = Math.floor(atMs / 1000);
     if (second <= this.expiredThrough) return;
-    const slot = second % this.slots;
-    if (this.stamps[slot] !== second) {
+    const slot = this.slotOf(second);
+    const held = this.stamps[slot]!;
+    if (held > second) return; // older than a newer item by more than the window
+    if (held !== second) {
       this.running -= this.counts[slot]!;
       this.counts[slot] = 0;
       this.stamps[slot] = second;
@@ -34,28 +42,36 @@ export class FirstSeenWindow {
 
   remove(atMs: number, n = 1): void {
     const second = Math.floor(atMs / 1000);
-    const slot = second % this.slots;
-    if (second <= this.expiredThrough || this.stamps[slot] !== second) return;
+    const slot = this.slotOf(second);
+    if (this.stamps[slot] !== second) return;
     this.counts[slot]! -= n;
     this.running -= n;
+  }
+
+  private clear(slot: number): void {
+    this.running -= this.counts[slot]!;
+    this.counts[slot] = 0;
+    this.stamps[slot] = -1;
   }
 
   /** Items first seen in (now - span, now], to one-second resolution. */
   count(nowMs: number): number {
     const cutoff = Math.floor((nowMs - this.spanMs) / 1000);
-    if (cutoff > this.expiredThrough) {
-      // After a long idle gap, one pass over the ring is enough.
-      const from = Math.max(this.expiredThrough + 1, cutoff - this.slots + 1);
-      for (let s = from; s <= cutoff; s++) {
-        const slot = ((s % this.slots) + this.slots) % this.slots;
-        if (this.stamps[slot] === s) {
-          this.running -= this.counts[slot]!;
-          this.counts[slot] = 0;
-          this.stamps[slot] = -1;
-        }
+    if (cutoff <= this.expiredThrough) return this.running;
+    if (cutoff - this.expiredThrough >= this.slots) {
+      // A gap longer than the ring (or the first call): check every slot once.
+      for (let slot = 0; slot < this.slots; slot++) {
+        const held = this.stamps[slot]!;
+        if (held !== -1 && held <= cutoff) this.clear(slot);
       }
-      this.expiredThrough = cutoff;
+    } else {
+      for (let s = this.expiredThrough + 1; s <= cutoff; s++) {
+        const slot = this.slotOf(s);
+        const held = this.stamps[slot]!;
+        if (held !== -1 && held <= cutoff) this.clear(slot);
+      }
     }
+    this.expiredThrough = cutoff;
     return this.running;
   }
 }

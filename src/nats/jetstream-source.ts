@@ -13,7 +13,8 @@ import type { DeliveryHandler, IngestSource, IngestStatus } from "./ingest-sourc
 const NS_PER_MS = 1_000_000;
 /** Deliveries we may hold unacked; the pipeline's backlog bound is larger, so nothing is dropped. */
 export const MAX_ACK_PENDING = 20_000;
-const ACK_WAIT_MS = 60_000;
+// After a crash, what the dead process held is redelivered once this expires: short enough for quick restarts.
+const ACK_WAIT_MS = 10_000;
 const PULL_BATCH = 2_000;
 
 export class JetStreamUnavailable extends Error {
@@ -98,7 +99,7 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
     callback: (m) => {
       const seq = m.seq;
       // Server time, so a backlog replayed after downtime lands where it happened.
-      const at = Math.floor(m.info.timestampNanos / NS_PER_MS);
+      const at = Number(m.timestampNanos / 1_000_000n);
       handle(m.subject, m.data, at, () => {
         m.ack();
         if (seq > lastAckedSeq) lastAckedSeq = seq;

@@ -63,7 +63,10 @@ export function invoiceCreated(
 
 export function heartbeat(
   nodeId: string,
-  hb: { status?: "online" | "offline"; continentBucket?: string | null; locationBucket?: string | null; activeTasks?: number; totalTasks?: number; totalInvoices?: number } = {},
+  hb: {
+    status?: "online" | "offline"; continentBucket?: string | null; locationBucket?: string | null;
+    activeTasks?: number; totalTasks?: number; totalInvoices?: number; activeTasksBucket?: string; totalTasksBucket?: string;
+  } = {},
 ): OutboundMessage {
   return envelope("truebit.heartbeat", "heartbeat", nodeId, {
     status: "online", activeTasks: 0, totalTasks: 0, totalInvoices: 0, activeTasksBucket: "0", totalTasksBucket: "0", ...hb,
@@ -76,4 +79,19 @@ export function nodeJoined(nodeId: string): OutboundMessage {
 
 export function nodeLeft(nodeId: string): OutboundMessage {
   return envelope("truebit.nodes.left", "node_left", nodeId, { status: "offline" });
+}
+
+/** The heartbeat's activeTasksBucket for a count, as monitors compute it. */
+export function activeTasksBucket(n: number): string {
+  return n <= 1 ? String(Math.max(0, n)) : n <= 3 ? "2-3" : n <= 5 ? "4-5" : ">5";
+}
+
+/** The heartbeat's totalTasksBucket for a count; a boundary value belongs to the lower bucket. */
+export function totalTasksBucket(n: number): string {
+  if (n <= 0) return "0";
+  if (n <= 10) return "1-10";
+  if (n <= 50) return "10-50";
+  if (n <= 100) return "50-100";
+  if (n <= 500) return "100-500";
+  return n <= 1000 ? "500-1K" : ">1K";
 }

@@ -126,12 +126,13 @@ export class AggregatorStore implements RecordLookup {
 
   static async open(path: string): Promise<AggregatorStore> {
     prepareFolder(path);
-    let db: SqlDatabase;
+    let db: SqlDatabase | undefined;
     try {
       db = await openSqlite(path);
       db.exec(PRAGMAS);
       migrate(db);
     } catch (err) {
+      db?.close();
       throw new StorageError(`DB_PATH: cannot open database ${path}: ${(err as Error).message}`);
     }
     return new AggregatorStore(db, path);

@@ -18,10 +18,13 @@ function decode(msg: OutboundMessage, at = AT): DecodeResult {
   return decodeMessage(msg.subject, bytes(msg.payload), at);
 }
 
-function accepted(msg: OutboundMessage, at = AT): InboundEvent {
+/** An accepted event, with `data` readable whatever its type (join/leave events carry none). */
+type Decoded = InboundEvent & { data: Record<string, unknown> };
+
+function accepted(msg: OutboundMessage, at = AT): Decoded {
   const r = decode(msg, at);
   if (!r.ok) throw new Error(`expected ${msg.subject} to be accepted, got ${r.reason}`);
-  return r.event;
+  return r.event as Decoded;
 }
 
 function reason(r: DecodeResult): string {

@@ -21,6 +21,8 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = { maxBatch: 5000, maxDe
 
 const KNOWN_VERSIONS = new Set(["1.0"]);
 const RETRY_MS = 1000;
+/** A disk at its limit can fail and succeed in turn; one error line a minute is enough to act on. */
+const ERROR_LOG_EVERY_MS = 60_000;
 
 export interface StorageHealth {
   writable: boolean;
@@ -34,6 +36,7 @@ export class IngestPipeline {
   private acks: (Ack | undefined)[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  private lastErrorLoggedAt = Number.NEGATIVE_INFINITY;
   /** Messages not taken because storage stayed unavailable and the backlog was full (JetStream redelivers them). */
   dropped = 0;
 
@@ -101,7 +104,9 @@ export class IngestPipeline {
 
   storageFailed(err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
-    if (this.storage.writable || this.storage.lastError !== message) {
+    const now = Date.now();
+    if (now - this.lastErrorLoggedAt >= ERROR_LOG_EVERY_MS) {
+      this.lastErrorLoggedAt = now;
       this.log.error("cannot write to the database; holding messages and retrying", { path: this.store.path, error: message, waiting: this.queue.length });
     }
     this.storage.writable = false;

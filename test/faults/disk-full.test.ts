@@ -29,7 +29,7 @@ function fillDisk(path: string): void {
 test.skipIf(!isRoot)("disk full: 503 and no ack while it lasts, every message counted once space is back", async () => {
   const mount = join(tempDir(), "smalldisk");
   mkdirSync(mount);
-  execFileSync("mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", mount]);
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", mount]);
   const nats = await TestNatsServer.start({ jetstream: true });
   const client = await FederationClient.connect(nats.url);
   const service = await AggregatorProcess.start({

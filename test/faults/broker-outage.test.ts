@@ -58,7 +58,8 @@ test("core: broker down 10 s; what was sent during the outage is not seen, and t
 
     await outage(nats);
     await waitFor("both sides to be reconnected", async () => (await service.http("/readyz")).status === 200, 30_000);
-    await waitFor("the publisher to be reconnected", () => !client.nc.isClosed() && client.nc.getServer() !== "", 30_000);
+    // A flush succeeds only once the publisher's own connection is back.
+    await waitFor("the publisher to be reconnected", async () => (await client.nc.flush(), true), 30_000, 100);
     await client.publish(taskTraffic(3000, 3000));
 
     // Everything published while both were connected is counted exactly.

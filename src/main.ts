@@ -1,47 +1,63 @@
 #!/usr/bin/env bun
-// Entry point: parses the command line, runs the chosen command, maps failures to exit codes.
-import { ConfigError } from "./config/config.ts";
+// Entry point: picks the subcommand, runs it, and turns every failure into one readable line and an exit code.
+import { CommandFailure, UsageError } from "./cli/cli-errors.ts";
+import { COMMANDS, findCommand } from "./cli/commands.ts";
 import { EXIT } from "./cli/exit-codes.ts";
-import { mainHelp } from "./cli/help.ts";
-import { runCommand } from "./cli/run-command.ts";
+import { commandHelp, mainHelp } from "./cli/help.ts";
+import { parseOptions, suggest } from "./cli/options.ts";
+import { ConfigError } from "./config/config.ts";
 import { StorageError } from "./storage/aggregator-store.ts";
 import { VERSION } from "./version.ts";
 
+const HELP = ["--help", "-h"];
+
 async function main(argv: string[]): Promise<number> {
-  const [command = "run", ...rest] = argv;
-  if (command === "--help" || command === "-h" || command === "help") {
-    process.stdout.write(mainHelp());
-    return EXIT.ok;
+  const [first, ...rest] = argv;
+  if (first === undefined) return findCommand("run")!.run(parseOptions("run", [], []), process.env);
+  if (HELP.includes(first)) return print(mainHelp(COMMANDS));
+  if (first === "--version" || first === "-v" || first === "version") return print(`${VERSION}\n`);
+  if (first === "help") {
+    if (rest[0] === undefined) return print(mainHelp(COMMANDS));
+    return print(commandHelp(commandNamed(rest[0])));
   }
-  if (command === "--version" || command === "-v") {
-    process.stdout.write(`${VERSION}\n`);
-    return EXIT.ok;
-  }
-  if (command === "run") {
-    if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write(mainHelp());
-      return EXIT.ok;
-    }
-    if (rest.length > 0) return usageError(`run takes no arguments (got "${rest[0]}")`);
-    return runCommand(process.env);
-  }
-  return usageError(`unknown command "${command}"`);
+  if (first.startsWith("-")) throw new UsageError("", `unknown option "${first}"`);
+  const command = commandNamed(first);
+  if (rest.some((a) => HELP.includes(a))) return print(commandHelp(command));
+  return command.run(parseOptions(command.name, command.options, rest), process.env);
 }
 
-function usageError(message: string): number {
-  process.stderr.write(`aggregator: ${message}; see aggregator --help\n`);
-  return EXIT.usage;
+function commandNamed(name: string) {
+  const command = findCommand(name);
+  if (command) return command;
+  const close = suggest(name, COMMANDS.map((c) => c.name));
+  throw new UsageError("", `unknown command "${name}"${close ? ` (did you mean ${close}?)` : ""}`);
+}
+
+function print(text: string): number {
+  process.stdout.write(text);
+  return EXIT.ok;
+}
+
+function fail(err: unknown): number {
+  if (err instanceof UsageError) {
+    const who = err.command ? `aggregator ${err.command}` : "aggregator";
+    process.stderr.write(`${who}: ${err.message}; see ${who} --help\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof ConfigError || (err instanceof StorageError && err.variable)) {
+    process.stderr.write(`aggregator: configuration error: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof CommandFailure) {
+    process.stderr.write(`aggregator ${err.command}: ${err.message}\n`);
+    return EXIT.runtime;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`aggregator: error: ${message}\n`);
+  return EXIT.runtime;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof ConfigError || (err instanceof StorageError && err.variable)) {
-      process.stderr.write(`aggregator: configuration error: ${err.message}\n`);
-      process.exit(EXIT.usage);
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`aggregator: error: ${message}\n`);
-    process.exit(EXIT.runtime);
-  },
+  (err: unknown) => process.exit(fail(err)),
 );

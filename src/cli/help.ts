@@ -5,12 +5,30 @@ import type { Command } from "./command.ts";
 import type { OptionSpec } from "./options.ts";
 
 const EXIT_CODES = "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.";
+/** Help stays readable in an 100-column terminal; longer descriptions wrap under themselves. */
+const WIDTH = 100;
+
+/** `left` in a column of `indent` characters, then `text` wrapped so that every line fits WIDTH. */
+function column(left: string, indent: number, text: string): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line && indent + line.length + 1 + word.length > WIDTH) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  lines.push(line);
+  return lines.map((l, i) => `${(i === 0 ? left : "").padEnd(indent)}${l}`).join("\n");
+}
 
 export function configurationHelp(): string {
   const width = Math.max(...VARIABLES.map((v) => v.name.length));
   const vars = VARIABLES.map((v) => {
-    const dflt = v.default !== undefined ? ` (default ${v.default})` : "";
-    return `  ${v.name.padEnd(width)}  ${v.description}${dflt}\n  ${" ".repeat(width)}  allowed: ${v.allowed}`;
+    const dflt = v.default !== undefined ? `; default ${v.default}` : "";
+    return `${column(`  ${v.name}`, width + 4, `${v.description}${dflt}`)}\n${column("", width + 4, `allowed: ${v.allowed}`)}`;
   }).join("\n");
   return `Configuration (environment variables; under systemd, /etc/aggregator/env):
 ${vars}
@@ -47,13 +65,13 @@ ${EXIT_CODES}
 function optionLine(o: OptionSpec): [string, string] {
   const left = `--${o.name}${o.value ? ` ${o.value}` : ""}`;
   const notes = [o.required ? "required" : "", o.default !== undefined ? `default ${o.default}` : ""].filter(Boolean);
-  return [left, notes.length ? `${o.description} (${notes.join(", ")})` : o.description];
+  return [left, notes.length ? `${o.description}; ${notes.join(", ")}` : o.description];
 }
 
 export function commandHelp(c: Command): string {
   const lines = [...c.options.map(optionLine), ["-h, --help", "show this help"] as [string, string]];
   const width = Math.max(...lines.map(([l]) => l.length));
-  const options = lines.map(([l, r]) => `  ${l.padEnd(width)}  ${r}`).join("\n");
+  const options = lines.map(([l, r]) => column(`  ${l}`, width + 4, r)).join("\n");
   const examples = c.examples?.length ? `\nExamples:\n${c.examples.map((e) => `  ${e}`).join("\n")}\n` : "";
   const more = c.moreHelp ? `\n${c.moreHelp()}` : "";
   return `Usage: aggregator ${c.usage}

@@ -91,7 +91,7 @@ function convert(command: string, spec: OptionSpec, raw: string): OptionValue {
     }
     case "port": {
       const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-      if (!(n >= 0 && n <= 65535)) throw bad("a port number from 0 to 65535 (0 picks a free one)");
+      if (!(n >= 0 && n <= 65535)) throw bad("a port number from 0 to 65535, where 0 picks a free one");
       return n;
     }
   }
@@ -110,10 +110,15 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** The one candidate a typo most likely meant, if there is exactly one close enough. */
+export function suggest(name: string, candidates: readonly string[]): string | undefined {
+  const close = candidates.filter((c) => distance(c.toLowerCase(), name.toLowerCase()) <= 2 || (name.length >= 3 && c.startsWith(name)));
+  return close.length === 1 ? close[0] : undefined;
+}
+
 function unknownOption(command: string, specs: readonly OptionSpec[], name: string): UsageError {
-  const close = specs.map((s) => s.name).filter((n) => distance(n, name) <= 2 || n.startsWith(name));
-  const hint = close.length === 1 ? ` (did you mean --${close[0]}?)` : "";
-  return new UsageError(command, `unknown option "--${name}"${hint}`);
+  const close = suggest(name, specs.map((s) => s.name));
+  return new UsageError(command, `unknown option "--${name}"${close ? ` (did you mean --${close}?)` : ""}`);
 }
 
 /** Parses `--name value`, `--name=value` and flags; a command takes no positional arguments. */
@@ -123,9 +128,8 @@ export function parseOptions(command: string, specs: readonly OptionSpec[], argv
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith("--") || arg === "--") {
-      throw new UsageError(command, arg.startsWith("-") && arg !== "--"
-        ? `unknown option "${arg}"`
-        : `unexpected argument "${arg}" (${command} takes only --options)`);
+      const what = arg.startsWith("-") && arg !== "--" ? `unknown option "${arg}"` : `unexpected argument "${arg}"`;
+      throw new UsageError(command, specs.length === 0 ? `${what}: ${command} takes no arguments` : what);
     }
     const eq = arg.indexOf("=");
     const name = arg.slice(2, eq === -1 ? undefined : eq);

@@ -53,7 +53,7 @@ Authentication comes from NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS (a m
     { name: "nodes", kind: "count", value: "N", description: "number of simulated monitors", default: "10", max: 100_000 },
     { name: "rate", kind: "rate", value: "R", description: "messages per second, all monitors together", default: "20", max: 1_000_000 },
     { name: "duration", kind: "duration", value: "D", description: "stop after D (500ms, 30s, 5m, 1h); without it, run until Ctrl-C" },
-    { name: "seed", kind: "count", value: "N", description: "replay the exact traffic of an earlier run (default: a new random seed, printed)", max: 0xffff_ffff },
+    { name: "seed", kind: "count", value: "N", description: "replay the exact traffic of an earlier run; default a new random seed, which is printed", max: 0xffff_ffff },
   ],
   examples: [
     "aggregator simulate --url nats://127.0.0.1:4222 --nodes 20 --rate 100 --duration 1m",

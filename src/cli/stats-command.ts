@@ -20,7 +20,7 @@ one every PUBLISH_INTERVAL), checks it against the wire contract and prints it. 
 what every monitor's Network page reads, so it is the end-to-end check of a deployment.
 Authentication comes from NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS, as for the service.`,
   options: [
-    { name: "url", kind: "text", value: "URL", description: "NATS server to listen on (default: NATS_URL, else the public federation)" },
+    { name: "url", kind: "text", value: "URL", description: "NATS server to listen on; default NATS_URL, else the public federation" },
     { name: "json", kind: "flag", description: "print the message exactly as published, one JSON line" },
     { name: "timeout", kind: "duration", value: "D", description: "give up when no message came within D", default: "65s" },
   ],

@@ -1,4 +1,5 @@
 // Reads the environment once into one typed, validated configuration object.
+import { accessSync, constants } from "node:fs";
 import { z } from "zod";
 
 export class ConfigError extends Error {
@@ -16,6 +17,26 @@ export interface NatsSettings {
   password?: string;
   token?: string;
   credsFile?: string;
+  nkeySeedFile?: string;
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+}
+
+/** Defences against a federation where every monitor shares credentials (see README "Security"). */
+export interface Limits {
+  /** Sustained messages per second per nodeId, and the burst above it; 0 turns the limit off. */
+  perNodeRate: number;
+  perNodeBurst: number;
+  globalRate: number;
+  /** New nodeIds admitted per minute; ids already known are always admitted. */
+  newNodesPerMinute: number;
+  /** A sender timestamp further ahead of the arrival time than this is rejected. */
+  maxClockSkewMs: number;
+  /** ...and one further behind (a replayed backlog is legitimately old, up to a point). */
+  maxMessageAgeMs: number;
+  /** Continent/location buckets with fewer active nodes are merged into "other". */
+  minNodesPerBucket: number;
 }
 
 export type IngestMode = "auto" | "jetstream" | "core";
@@ -30,6 +51,7 @@ export interface JetStreamSettings {
 export interface Config {
   nats: NatsSettings;
   ingestMode: IngestMode;
+  limits: Limits;
   jetstream: JetStreamSettings;
   /** Length of the "last 24 hours" windows; 24 h per the protocol, shortened only by tests. */
   recentWindowMs: number;
@@ -61,6 +83,10 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: "NATS_PASSWORD", allowed: "text", description: "password (with NATS_USER)", secret: true },
   { name: "NATS_TOKEN", allowed: "text", description: "authentication token", secret: true },
   { name: "NATS_CREDS", allowed: "path to a .creds file", description: "NATS credentials file (JWT + NKey seed)" },
+  { name: "NATS_NKEY_SEED_FILE", allowed: "path to a file holding an NKey user seed (SU...)", description: "NKey authentication" },
+  { name: "NATS_TLS_CA", allowed: "path to a PEM file", description: "CA certificate(s) to verify the server with (tls:// and wss://)" },
+  { name: "NATS_TLS_CERT", allowed: "path to a PEM file (with NATS_TLS_KEY)", description: "client certificate, for servers that verify clients" },
+  { name: "NATS_TLS_KEY", allowed: "path to a PEM file (with NATS_TLS_CERT)", description: "client certificate's private key" },
   { name: "INGEST_MODE", default: "auto", allowed: "auto, jetstream, core", description: "jetstream: durable, acked after commit; core: plain subscriptions; auto: jetstream when the server and credentials allow it" },
   { name: "JS_STREAM", default: "TRUEBIT_EVENTS", allowed: "stream name (letters, digits, - and _)", description: "JetStream stream over the inbound subjects; created when missing, never reconfigured" },
   { name: "JS_CONSUMER", default: "aggregator", allowed: "consumer name (letters, digits, - and _)", description: "durable JetStream consumer the aggregator reads from" },
@@ -70,6 +96,13 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: "PUBLISH_INTERVAL", default: "30000", allowed: "integer milliseconds, 100 to 86400000", description: "how often network stats are published" },
   { name: "RETENTION_DAYS", default: "30", allowed: "integer days, 1 to 36500", description: "detail rows and history older than this are pruned; lifetime totals stay" },
   { name: "ACTIVE_WINDOW_MS", default: "300000", allowed: "integer milliseconds, 1000 to 86400000", description: "a node is active if heard from within this window" },
+  { name: "RATE_LIMIT_PER_NODE", default: "50", allowed: "messages per second, 0 (off) to 1000000", description: "sustained message rate allowed per nodeId (a monitor sends a heartbeat per 30 s and a few events per task)" },
+  { name: "RATE_LIMIT_BURST", default: "20000", allowed: "messages, 1 to 10000000", description: "burst a nodeId may send above its rate (a monitor replaying its backlog after an upgrade)" },
+  { name: "GLOBAL_RATE_LIMIT", default: "0", allowed: "messages per second, 0 (off) to 10000000", description: "rate allowed for all nodes together; bursts of up to 10 s of it pass" },
+  { name: "NEW_NODES_PER_MINUTE", default: "1000", allowed: "integer 1 to 1000000", description: "new nodeIds admitted per minute; messages from refused ids are rejected and counted" },
+  { name: "MAX_CLOCK_SKEW_MS", default: "600000", allowed: "integer milliseconds, 0 to 86400000", description: "reject messages whose timestamp is this far ahead of their arrival" },
+  { name: "MAX_MESSAGE_AGE_MS", default: "604800000", allowed: "integer milliseconds, 300000 to 31536000000", description: "reject messages whose timestamp is this far behind their arrival" },
+  { name: "MIN_NODES_PER_BUCKET", default: "1", allowed: "integer 1 to 1000", description: "continent/location buckets with fewer active nodes are published as \"other\" (k-anonymity)" },
   { name: "RECENT_WINDOW_MS", default: "86400000", allowed: "integer milliseconds, 1000 to 86400000", description: "length of the tasksLast24h/invoicesLast24h window; keep 24 h except in tests" },
   { name: "HTTP_HOST", default: "127.0.0.1", allowed: "host name or IP address", description: "address of the health endpoint" },
   { name: "HTTP_PORT", default: "9477", allowed: "integer 0 to 65535 (0 picks a free port)", description: "port of the health endpoint" },
@@ -107,6 +140,15 @@ function parseServers(value: string): Pick<NatsSettings, "servers" | "transport"
     kind = k;
   }
   return { servers, ...kind! };
+}
+
+function fileReadable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Hides user:password@ in a URL so it can be shown in logs and errors, parseable or not. */
@@ -150,14 +192,31 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if ((user === undefined) !== (password === undefined)) {
     throw new ConfigError("NATS_USER and NATS_PASSWORD: set both or neither");
   }
-  const methods = [user && "NATS_USER/NATS_PASSWORD", token && "NATS_TOKEN", credsFile && "NATS_CREDS"].filter(Boolean);
+  const nkeySeedFile = optional("NATS_NKEY_SEED_FILE");
+  const methods = [user && "NATS_USER/NATS_PASSWORD", token && "NATS_TOKEN", credsFile && "NATS_CREDS", nkeySeedFile && "NATS_NKEY_SEED_FILE"].filter(Boolean);
   if (methods.length > 1) throw new ConfigError(`${methods.join(" and ")}: choose one authentication method`);
+  const tlsCaFile = optional("NATS_TLS_CA");
+  const tlsCertFile = optional("NATS_TLS_CERT");
+  const tlsKeyFile = optional("NATS_TLS_KEY");
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) throw new ConfigError("NATS_TLS_CERT and NATS_TLS_KEY: set both or neither");
+  for (const [name, path] of [["NATS_CREDS", credsFile], ["NATS_NKEY_SEED_FILE", nkeySeedFile], ["NATS_TLS_CA", tlsCaFile], ["NATS_TLS_CERT", tlsCertFile], ["NATS_TLS_KEY", tlsKeyFile]] as const) {
+    if (path !== undefined && !fileReadable(path)) throw new ConfigError(`${name}: cannot read file ${path}`);
+  }
 
   const dbPath = read("DB_PATH").trim();
   if (dbPath === "") throw new ConfigError(`DB_PATH: is empty; allowed: ${allowedFor("DB_PATH")}`);
 
   return {
-    nats: { ...servers, user, password, token, credsFile },
+    nats: { ...servers, user, password, token, credsFile, nkeySeedFile, tlsCaFile, tlsCertFile, tlsKeyFile },
+    limits: {
+      perNodeRate: parse("RATE_LIMIT_PER_NODE", integer(0, 1_000_000)),
+      perNodeBurst: parse("RATE_LIMIT_BURST", integer(1, 10_000_000)),
+      globalRate: parse("GLOBAL_RATE_LIMIT", integer(0, 10_000_000)),
+      newNodesPerMinute: parse("NEW_NODES_PER_MINUTE", integer(1, 1_000_000)),
+      maxClockSkewMs: parse("MAX_CLOCK_SKEW_MS", integer(0, 86_400_000)),
+      maxMessageAgeMs: parse("MAX_MESSAGE_AGE_MS", integer(300_000, 31_536_000_000)),
+      minNodesPerBucket: parse("MIN_NODES_PER_BUCKET", integer(1, 1000)),
+    },
     ingestMode: parse("INGEST_MODE", z.enum(["auto", "jetstream", "core"], { error: "is not an ingest mode" })),
     jetstream: {
       stream: parse("JS_STREAM", natsName),
@@ -187,11 +246,16 @@ export function describeConfig(config: Config): Record<string, string | number> 
   const n = config.nats;
   return {
     NATS_URL: n.servers.map(redactUrl).join(","),
-    NATS_AUTH: n.credsFile ? `creds file ${n.credsFile}` : n.token ? "token [redacted]" : n.user ? `user ${n.user}, password [redacted]` : "none",
+    NATS_AUTH: n.credsFile ? `creds file ${n.credsFile}` : n.nkeySeedFile ? `nkey seed file ${n.nkeySeedFile}` : n.token ? "token [redacted]" : n.user ? `user ${n.user}, password [redacted]` : "none",
+    NATS_TLS: n.tlsCaFile || n.tlsCertFile ? `ca=${n.tlsCaFile ?? "system"} client-cert=${n.tlsCertFile ?? "none"}` : n.tls ? "system CAs" : "off",
     INGEST_MODE: config.ingestMode,
     JS_STREAM: config.jetstream.stream,
     JS_CONSUMER: config.jetstream.consumer,
     DB_PATH: config.dbPath,
+    RATE_LIMIT_PER_NODE: config.limits.perNodeRate,
+    GLOBAL_RATE_LIMIT: config.limits.globalRate,
+    NEW_NODES_PER_MINUTE: config.limits.newNodesPerMinute,
+    MIN_NODES_PER_BUCKET: config.limits.minNodesPerBucket,
     PUBLISH_INTERVAL: config.publishIntervalMs,
     RETENTION_DAYS: config.retentionDays,
     ACTIVE_WINDOW_MS: config.activeWindowMs,

@@ -7,10 +7,12 @@ export interface IngestCounts {
   invalid: number;
   invalidByReason: Record<string, number>;
   unknownVersions: number;
+  /** The most expensive single message to validate, in milliseconds. */
+  slowestMessageMs: number;
 }
 
 function emptyCounts(): IngestCounts {
-  return { received: 0, accepted: 0, duplicates: 0, invalid: 0, invalidByReason: {}, unknownVersions: 0 };
+  return { received: 0, accepted: 0, duplicates: 0, invalid: 0, invalidByReason: {}, unknownVersions: 0, slowestMessageMs: 0 };
 }
 
 export class IngestMetrics {
@@ -27,6 +29,11 @@ export class IngestMetrics {
       c.invalid++;
       c.invalidByReason[reason] = (c.invalidByReason[reason] ?? 0) + 1;
     }
+  }
+
+  validationTook(ms: number): void {
+    if (ms > this.lifetime.slowestMessageMs) this.lifetime.slowestMessageMs = ms;
+    if (ms > this.interval.slowestMessageMs) this.interval.slowestMessageMs = ms;
   }
 
   unknownVersion(): void {

@@ -1,6 +1,6 @@
 // Keeps one NATS connection alive: picks the transport by URL scheme, waits for a broker that is down, reconnects forever.
 import { readFileSync } from "node:fs";
-import { credsAuthenticator, wsconnect, type ConnectionOptions, type NatsConnection } from "@nats-io/nats-core";
+import { credsAuthenticator, nkeyAuthenticator, wsconnect, type ConnectionOptions, type NatsConnection } from "@nats-io/nats-core";
 import { connect as tcpConnect } from "@nats-io/transport-node";
 import { redactUrl, type NatsSettings } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
@@ -41,7 +41,16 @@ function buildOptions(s: NatsSettings): ConnectionOptions {
     // Read at every (re)connect, so a rotated creds file is picked up without a restart.
     opts.authenticator = credsAuthenticator(() => readFileSync(path));
   }
-  if (s.tls && s.transport === "tcp") opts.tls = {};
+  if (s.nkeySeedFile !== undefined) {
+    const path = s.nkeySeedFile;
+    opts.authenticator = nkeyAuthenticator(() => new TextEncoder().encode(readFileSync(path, "utf8").trim()));
+  }
+  if (s.transport === "tcp" && (s.tls || s.tlsCaFile || s.tlsCertFile)) {
+    opts.tls = {
+      ...(s.tlsCaFile ? { caFile: s.tlsCaFile } : {}),
+      ...(s.tlsCertFile ? { certFile: s.tlsCertFile, keyFile: s.tlsKeyFile } : {}),
+    };
+  }
   return opts;
 }
 
@@ -58,6 +67,7 @@ function describeError(err: unknown): string {
 export class NatsConnectionKeeper {
   readonly state: ConnectionState = { connected: false, server: null, lastError: null, disconnects: 0, disconnectedMs: 0 };
   private disconnectedSince: number | null = null;
+  private lastServerErrorLogAt = 0;
   private nc: NatsConnection | null = null;
   private stopping = false;
   private wake: (() => void) | null = null;
@@ -147,10 +157,17 @@ export class NatsConnectionKeeper {
             this.log.info("reconnected to NATS", { server: this.state.server, downMs });
             break;
           }
-          case "error":
-            this.state.lastError = describeError(s.error);
-            this.log.warn("NATS server error", { server: this.state.server, error: this.state.lastError });
+          case "error": {
+            const message = describeError(s.error);
+            // The same refusal (e.g. a permission on a subject) repeats every interval: say it once a minute.
+            const now = Date.now();
+            if (message !== this.state.lastError || now - this.lastServerErrorLogAt > 60_000) {
+              this.lastServerErrorLogAt = now;
+              this.log.warn("NATS server refused an operation", { server: this.state.server, error: message });
+            }
+            this.state.lastError = message;
             break;
+          }
           case "slowConsumer":
             this.log.warn("NATS subscription falling behind", { subject: s.sub.getSubject(), pending: s.pending });
             break;

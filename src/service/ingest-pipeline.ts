@@ -53,7 +53,9 @@ export class IngestPipeline {
     // Not acked: a JetStream message arriving during shutdown is redelivered to the next run.
     if (this.closed) return;
     this.metrics.received();
+    const started = performance.now();
     const result = decodeMessage(subject, payload, at);
+    this.metrics.validationTook(performance.now() - started);
     if (!result.ok) {
       this.metrics.invalid(result.reason);
       ack?.(); // it will never become valid: redelivery would only count it again

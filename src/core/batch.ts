@@ -10,6 +10,8 @@ import {
 export interface RecordLookup {
   task(taskIdHash: string): TaskRecord | undefined;
   invoice(invoiceIdHash: string): InvoiceRecord | undefined;
+  /** Nodes not held in memory (silent ones are evicted from it). */
+  node(nodeId: string): NodeRecord | undefined;
 }
 
 /** A first-seen time entering or leaving a sliding window. */
@@ -75,7 +77,7 @@ export class BatchBuilder {
 
   private touchNode(e: InboundEvent): void {
     const entry = this.nodes.get(e.nodeId);
-    const current = entry ? entry.after : this.knownNodes.get(e.nodeId);
+    const current = entry ? entry.after : (this.knownNodes.get(e.nodeId) ?? this.lookup.node(e.nodeId));
     const next =
       e.type === "heartbeat" ? mergeNode(current, e.nodeId, e.at, e.data.status, e.data)
       : e.type === "node_joined" ? mergeNode(current, e.nodeId, e.at, "online")

@@ -6,13 +6,16 @@ export interface IngestCounts {
   duplicates: number;
   invalid: number;
   invalidByReason: Record<string, number>;
+  /** Valid messages refused by a limit (rate, new-node cap, clock skew). */
+  rejected: number;
+  rejectedByReason: Record<string, number>;
   unknownVersions: number;
   /** The most expensive single message to validate, in milliseconds. */
   slowestMessageMs: number;
 }
 
 function emptyCounts(): IngestCounts {
-  return { received: 0, accepted: 0, duplicates: 0, invalid: 0, invalidByReason: {}, unknownVersions: 0, slowestMessageMs: 0 };
+  return { received: 0, accepted: 0, duplicates: 0, invalid: 0, invalidByReason: {}, rejected: 0, rejectedByReason: {}, unknownVersions: 0, slowestMessageMs: 0 };
 }
 
 export class IngestMetrics {
@@ -28,6 +31,13 @@ export class IngestMetrics {
     for (const c of [this.lifetime, this.interval]) {
       c.invalid++;
       c.invalidByReason[reason] = (c.invalidByReason[reason] ?? 0) + 1;
+    }
+  }
+
+  rejected(reason: string): void {
+    for (const c of [this.lifetime, this.interval]) {
+      c.rejected++;
+      c.rejectedByReason[reason] = (c.rejectedByReason[reason] ?? 0) + 1;
     }
   }
 

@@ -30,6 +30,21 @@ export class NetworkState {
     for (const [s, c] of restored.invoiceSeconds) this.invoiceWindow.add(s * 1000, c);
   }
 
+  /**
+   * Drops nodes silent for longer than the active window from memory: they are
+   * not active, and storage still knows them (totalNodes stays exact).
+   */
+  evictSilent(now: number, activeWindowMs: number): number {
+    let evicted = 0;
+    for (const [id, n] of this.nodes) {
+      if (n.lastSeen <= now - activeWindowMs) {
+        this.nodes.delete(id);
+        evicted++;
+      }
+    }
+    return evicted;
+  }
+
   /** Applies a batch's effect; call only after storage has committed it. */
   apply(effect: BatchEffect): void {
     this.counters.merge(effect.counters);

@@ -5,6 +5,19 @@ import type { NetworkState } from "./network-state.ts";
 export interface StatsOptions {
   /** A node is active when its last message is younger than this and its last status is not offline. */
   activeWindowMs: number;
+  /** Location/continent buckets with fewer active nodes are merged into "other" (1 = publish all). */
+  minNodesPerBucket?: number;
+}
+
+/** k-anonymity for node places: buckets under k nodes are not published by name. */
+function mergeSmallBuckets(buckets: Record<string, number>, k: number): Record<string, number> {
+  if (k <= 1) return buckets;
+  const out: Record<string, number> = {};
+  for (const [bucket, n] of Object.entries(buckets)) {
+    const key = n >= k ? bucket : "other";
+    out[key] = (out[key] ?? 0) + n;
+  }
+  return out;
 }
 
 /** Percentage with one decimal; 0 when nothing finished. */
@@ -51,8 +64,8 @@ export function buildNetworkStats(state: NetworkState, now: number, opts: StatsO
       memoryUsedDistribution: c.distribution("memoryUsed"),
       chainDistribution: c.distribution("chain"),
       taskTypeDistribution: c.distribution("taskType"),
-      continentDistribution: continents,
-      locationDistribution: locations,
+      continentDistribution: mergeSmallBuckets(continents, opts.minNodesPerBucket ?? 1),
+      locationDistribution: mergeSmallBuckets(locations, opts.minNodesPerBucket ?? 1),
     },
   };
 }

@@ -1,5 +1,6 @@
 // Wires the service together: storage -> state, NATS -> pipeline, timer -> publisher, HTTP health; and shuts it down in order.
 import type { Config } from "../config/config.ts";
+import { Admission } from "../core/admission.ts";
 import { IngestMetrics } from "../core/ingest-metrics.ts";
 import { NetworkState } from "../core/network-state.ts";
 import { createHttpApp, type HealthSource, type Readiness } from "../http/app.ts";
@@ -23,18 +24,20 @@ const SHUTDOWN_DRAIN_MS = 2500;
 export async function startAggregator(config: Config, log: Logger): Promise<RunningAggregator> {
   const store = await AggregatorStore.open(config.dbPath);
   const started = Date.now();
-  const state = new NetworkState(store.restore(started, config.recentWindowMs), config.recentWindowMs);
+  const state = new NetworkState(store.restore(started, config.recentWindowMs, config.activeWindowMs), config.recentWindowMs);
   log.info("database opened", {
     path: config.dbPath, driver: store.driver, totalTasks: state.counters.total("tasks"),
     totalInvoices: state.counters.total("invoices"), totalNodes: state.counters.total("nodes"),
   });
 
   const metrics = new IngestMetrics();
-  const pipeline = new IngestPipeline(store, state, metrics, log);
+  const admission = new Admission(config.limits, (nodeId) => state.nodes.has(nodeId) || store.node(nodeId) !== undefined);
+  const pipeline = new IngestPipeline(store, state, metrics, log, admission);
   let keeper: NatsConnectionKeeper;
   const publisher = new StatsPublisher(state, store, pipeline, metrics, (s, p) => keeper.publish(s, p), log, {
     activeWindowMs: config.activeWindowMs,
     retentionDays: config.retentionDays,
+    minNodesPerBucket: config.limits.minNodesPerBucket,
   });
   let source: IngestSource | null = null;
   let ingestStatus: IngestStatus | null = null;
@@ -66,7 +69,14 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
         waiting: pipeline.pending,
       };
     },
-    metrics: () => ({ ingest: metrics.total(), mode: ingestStatus, waiting: pipeline.pending, dropped: pipeline.dropped, uptimeMs: Date.now() - started }),
+    metrics: () => {
+      const mem = process.memoryUsage();
+      return {
+        ingest: metrics.total(), mode: ingestStatus, waiting: pipeline.pending, dropped: pipeline.dropped,
+        nodesInMemory: state.nodes.size, rateLimitedNodesTracked: admission.trackedNodes,
+        memory: { heapUsedBytes: mem.heapUsed, rssBytes: mem.rss }, uptimeMs: Date.now() - started,
+      };
+    },
     lastStats: () => publisher.lastMessage,
   };
 
@@ -86,6 +96,10 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
       disconnects: keeper.state.disconnects || undefined, disconnectedMs: keeper.state.disconnectedMs || undefined,
     });
     refreshIngestStatus();
+    // Silent nodes and full rate buckets leave memory; storage keeps what totals need.
+    const now = Date.now();
+    state.evictSilent(now, config.activeWindowMs);
+    admission.forgetIdle(now);
   }, config.publishIntervalMs);
 
   let stopping: Promise<void> | null = null;

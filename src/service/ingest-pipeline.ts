@@ -1,4 +1,5 @@
 // Validates messages as they arrive and commits them to storage in batches, then to the in-memory state.
+import type { Admission } from "../core/admission.ts";
 import { BatchBuilder } from "../core/batch.ts";
 import type { IngestMetrics } from "../core/ingest-metrics.ts";
 import type { NetworkState } from "../core/network-state.ts";
@@ -45,6 +46,7 @@ export class IngestPipeline {
     private readonly state: NetworkState,
     private readonly metrics: IngestMetrics,
     private readonly log: Logger,
+    private readonly admission: Admission,
     private readonly opts: PipelineOptions = DEFAULT_PIPELINE_OPTIONS,
   ) {}
 
@@ -62,6 +64,12 @@ export class IngestPipeline {
       return;
     }
     if (!KNOWN_VERSIONS.has(result.event.version)) this.metrics.unknownVersion();
+    const refusal = this.admission.check(result.event);
+    if (refusal) {
+      this.metrics.rejected(refusal);
+      ack?.(); // refused on purpose: redelivery would be refused again
+      return;
+    }
     if (this.queue.length >= this.opts.maxBacklog) {
       this.dropped++;
       return;
@@ -95,6 +103,7 @@ export class IngestPipeline {
         return false;
       }
       this.state.apply(effect);
+      this.admission.stored();
       this.metrics.committed(effect.accepted, effect.duplicates);
       for (let i = 0; i < batch.length; i++) this.acks[i]?.();
       this.queue = this.queue.length === batch.length ? [] : this.queue.slice(batch.length);

@@ -11,6 +11,7 @@ import type { IngestPipeline } from "./ingest-pipeline.ts";
 export interface StatsPublisherOptions {
   activeWindowMs: number;
   retentionDays: number;
+  minNodesPerBucket: number;
 }
 
 /** Something that can send a message now, or say it cannot. */
@@ -38,7 +39,7 @@ export class StatsPublisher {
   publishNow(now = Date.now()): boolean {
     // Stats include everything received so far, so a message never reflects half a batch.
     this.pipeline.flush();
-    const msg = buildNetworkStats(this.state, now, { activeWindowMs: this.opts.activeWindowMs });
+    const msg = buildNetworkStats(this.state, now, { activeWindowMs: this.opts.activeWindowMs, minNodesPerBucket: this.opts.minNodesPerBucket });
     if (!this.publish(STATS_SUBJECT, JSON.stringify(msg))) return false;
     this.lastPublishedAt = now;
     this.lastMessage = msg;
@@ -56,13 +57,17 @@ export class StatsPublisher {
   tick(ingestFields: LogFields = {}, now = Date.now()): void {
     const published = this.publishNow(now);
     const c = this.metrics.takeInterval();
-    const reasons = Object.fromEntries(Object.entries(c.invalidByReason).map(([r, n]) => [`invalid.${r}`, n]));
+    const reasons = Object.fromEntries([
+      ...Object.entries(c.invalidByReason).map(([r, n]) => [`invalid.${r}`, n]),
+      ...Object.entries(c.rejectedByReason).map(([r, n]) => [`rejected.${r}`, n]),
+    ]);
     this.log.info("interval summary", {
       published,
       received: c.received,
       accepted: c.accepted,
       duplicates: c.duplicates,
       invalid: c.invalid,
+      rejected: c.rejected || undefined,
       ...reasons,
       unknownVersions: c.unknownVersions || undefined,
       waiting: this.pipeline.pending || undefined,

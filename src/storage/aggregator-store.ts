@@ -99,6 +99,7 @@ export class AggregatorStore implements RecordLookup {
     this.st = {
       getTask: db.prepare("SELECT * FROM aggregated_tasks WHERE task_id_hash = ?"),
       getInvoice: db.prepare("SELECT * FROM aggregated_invoices WHERE invoice_id_hash = ?"),
+      getNode: db.prepare("SELECT * FROM active_nodes WHERE node_id = ?"),
       putTask: db.prepare(`INSERT OR REPLACE INTO aggregated_tasks
         (task_id_hash, first_seen, first_node_id, chain_id, task_type, block_number, block_hash, task_hash,
          received, success, status, cached, execution_time_bucket, gas_used_bucket, completed_at)
@@ -152,6 +153,11 @@ export class AggregatorStore implements RecordLookup {
     return row ? invoiceFromRow(row) : undefined;
   }
 
+  node(nodeId: string): NodeRecord | undefined {
+    const row = this.st.getNode!.get(nodeId);
+    return row ? nodeFromRow(row) : undefined;
+  }
+
   /** Writes one batch's rows and counter deltas atomically. Throws (and changes nothing) on failure. */
   commit(effect: BatchEffect): void {
     transaction(this.db, () => {
@@ -194,8 +200,11 @@ export class AggregatorStore implements RecordLookup {
     return removed;
   }
 
-  /** Everything the in-memory state needs after a restart; reads no task rows but the last day's index. */
-  restore(now: number, recentWindowMs = DAY_MS): RestoredState {
+  /**
+   * Everything the in-memory state needs after a restart: counters, the nodes heard from
+   * within `activeWindowMs` (older ones stay on disk), and the recent window's index range.
+   */
+  restore(now: number, recentWindowMs = DAY_MS, activeWindowMs = DAY_MS): RestoredState {
     const counters = new CounterSet();
     for (const r of this.db.prepare("SELECT family, key, value FROM lifetime_counters").all()) {
       if ((COUNTER_FAMILIES as readonly string[]).includes(String(r.family))) {
@@ -208,7 +217,7 @@ export class AggregatorStore implements RecordLookup {
         .all(since).map((r) => [Number(r.s), Number(r.n)] as const);
     return {
       counters,
-      nodes: this.db.prepare("SELECT * FROM active_nodes").all().map(nodeFromRow),
+      nodes: this.db.prepare("SELECT * FROM active_nodes WHERE last_seen > ?").all(now - activeWindowMs).map(nodeFromRow),
       taskSeconds: seconds("aggregated_tasks"),
       invoiceSeconds: seconds("aggregated_invoices"),
     };

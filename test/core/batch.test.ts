@@ -1,39 +1,21 @@
 // BatchBuilder + NetworkState + buildNetworkStats over an in-memory record store: the published figures follow PROTOCOL.md.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { BatchBuilder, type BatchEffect, type RecordLookup } from "../../src/core/batch.ts";
+import { BatchBuilder } from "../../src/core/batch.ts";
 import { DAY_MS, NetworkState } from "../../src/core/network-state.ts";
 import { buildNetworkStats } from "../../src/core/network-stats.ts";
-import type { InvoiceRecord, TaskRecord } from "../../src/core/records.ts";
 import { decodeMessage } from "../../src/protocol/decode.ts";
 import type { InboundEvent } from "../../src/protocol/events.ts";
 import { networkStatsMessageSchema, type NetworkStats } from "../../src/protocol/stats-message.ts";
 import {
   type OutboundMessage, hashFor, heartbeat, invoiceCreated, nodeIdFor, nodeJoined, nodeLeft, taskCompleted, taskReceived,
 } from "../../src/simulation/monitor-messages.ts";
+import { MemoryRecords } from "../helpers/memory-records.ts";
 
 const HOUR = 60 * 60 * 1000;
 const MINUTE = 60 * 1000;
 const ACTIVE_WINDOW_MS = 5 * MINUTE;
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
-
-/** The storage side of a batch, as a plain map; copies rows the way a database would. */
-class MemoryRecords implements RecordLookup {
-  readonly tasks = new Map<string, TaskRecord>();
-  readonly invoices = new Map<string, InvoiceRecord>();
-  task(id: string): TaskRecord | undefined {
-    const t = this.tasks.get(id);
-    return t && structuredClone(t);
-  }
-  invoice(id: string): InvoiceRecord | undefined {
-    const i = this.invoices.get(id);
-    return i && structuredClone(i);
-  }
-  commit(effect: BatchEffect): void {
-    for (const t of effect.tasks) this.tasks.set(t.taskIdHash, structuredClone(t));
-    for (const i of effect.invoices) this.invoices.set(i.invoiceIdHash, structuredClone(i));
-  }
-}
 
 /** What the ingest pipeline does: build, commit, then apply, one batch at a time. */
 class Aggregator {

@@ -1,4 +1,7 @@
 // loadConfig: the documented defaults, one clear ConfigError per bad value, and secrets that never reach output.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "bun:test";
 import { ConfigError, VARIABLES, describeConfig, loadConfig } from "../../src/config/config.ts";
 
@@ -142,9 +145,19 @@ describe("NATS servers and authentication", () => {
   });
 
   test("each single method is accepted", () => {
+    const creds = join(mkdtempSync(join(tmpdir(), "agg-config-")), "agg.creds");
+    writeFileSync(creds, "not checked here, only read at connect time");
     expect(loadConfig({ NATS_USER: "aggregator", NATS_PASSWORD: "pw" }).nats).toMatchObject({ user: "aggregator", password: "pw" });
     expect(loadConfig({ NATS_TOKEN: "tok" }).nats.token).toBe("tok");
-    expect(loadConfig({ NATS_CREDS: "/etc/agg.creds" }).nats.credsFile).toBe("/etc/agg.creds");
+    expect(loadConfig({ NATS_CREDS: creds }).nats.credsFile).toBe(creds);
+    expect(loadConfig({ NATS_NKEY_SEED_FILE: creds }).nats.nkeySeedFile).toBe(creds);
+  });
+
+  test("a credentials or certificate file that cannot be read is refused, naming the variable and path", () => {
+    for (const name of ["NATS_CREDS", "NATS_NKEY_SEED_FILE", "NATS_TLS_CA"]) {
+      expect(configError({ [name]: "/nonexistent/agg.file" }).message).toBe(`${name}: cannot read file /nonexistent/agg.file`);
+    }
+    expect(configError({ NATS_TLS_CERT: "/nonexistent/c.pem" }).message).toContain("NATS_TLS_CERT and NATS_TLS_KEY: set both or neither");
   });
 });
 

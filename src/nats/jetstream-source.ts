@@ -6,11 +6,12 @@ import {
 } from "@nats-io/jetstream";
 import type { JetStreamSettings } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
-import { MAX_MESSAGE_BYTES } from "../protocol/decode.ts";
 import { INBOUND_SUBJECTS } from "../protocol/subjects.ts";
 import type { DeliveryHandler, IngestSource, IngestStatus } from "./ingest-source.ts";
 
 const NS_PER_MS = 1_000_000;
+/** The server's max_payload (PROTOCOL.md): the stream stores what monitors can send, so oversized messages are still seen and counted as invalid. */
+const STREAM_MAX_MSG_BYTES = 1024 * 1024;
 /** Deliveries we may hold unacked; the pipeline's backlog bound is larger, so nothing is dropped. */
 export const MAX_ACK_PENDING = 20_000;
 // After a crash, what the dead process held is redelivered once this expires: short enough for quick restarts.
@@ -42,7 +43,7 @@ async function ensureStream(jsm: JetStreamManager, s: JetStreamSettings, log: Lo
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
       max_age: s.maxAgeHours * 3600 * 1000 * NS_PER_MS,
-      max_msg_size: MAX_MESSAGE_BYTES,
+      max_msg_size: STREAM_MAX_MSG_BYTES,
     });
     log.info("created JetStream stream", { stream: s.stream, storage: s.storage, maxAgeHours: s.maxAgeHours });
     return;

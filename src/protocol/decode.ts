@@ -3,8 +3,11 @@ import type { InboundEvent } from "./events.ts";
 import { DATA_SCHEMAS, envelopeSchema } from "./schemas.ts";
 import { INBOUND_SUBJECTS, isInboundSubject } from "./subjects.ts";
 
-/** The server's own max_payload; anything larger cannot be a real monitor message. */
-export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/**
+ * A real monitor message is under 2 KiB (every free string is capped at 256 characters);
+ * anything above this is refused before it is decoded or parsed.
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export type DecodeResult =
   | { ok: true; event: InboundEvent }

@@ -18,6 +18,7 @@ import { roundMessages } from "./lib/traffic.ts";
 
 const messages = roundMessages(intArg("messages", 1_000_000, 20_000));
 const profile = hasFlag("profile");
+const ceilingRuns = intArg("ceiling-runs", 3, 1);
 
 const nats = await startBenchNats();
 let publisher: Publisher | null = null;
@@ -25,8 +26,16 @@ try {
   log(`bench 1: ingest vs ceiling, ${messages.toLocaleString()} messages, nats-server ${(await nats.varz()).version} on ${nats.url}`);
   publisher = await Publisher.start(nats.url, messages);
 
-  const ceiling = await runCeiling(nats, publisher);
-  log(`ceiling: ${Math.round(ceiling.rate).toLocaleString()} msgs/s, lost ${ceiling.lost}`);
+  // The ceiling is cheap to measure and noisy on 2 cores: take the median of a few runs.
+  const ceilings = [];
+  for (let r = 0; r < ceilingRuns; r++) {
+    const c = await runCeiling(nats, publisher);
+    log(`ceiling run ${r + 1}/${ceilingRuns}: ${Math.round(c.rate).toLocaleString()} msgs/s, lost ${c.lost}`);
+    ceilings.push(c);
+  }
+  ceilings.sort((a, b) => a.rate - b.rate);
+  const ceiling = ceilings[Math.floor((ceilings.length - 1) / 2)]!;
+  const ceilingLost = ceilings.reduce((s, c) => s + c.lost, 0);
 
   let profileDir: string | undefined;
   if (profile) {
@@ -42,21 +51,23 @@ try {
   const figures: Figure[] = [
     { name: "messages published", value: messages, unit: "msgs" },
     { name: "publisher send time (aggregator run)", value: agg.publishMs, unit: "ms" },
-    { name: "ceiling rate (bare subscriber, JSON.parse + count)", value: Math.round(ceiling.rate), unit: "msgs/s" },
+    { name: `ceiling rate (bare subscriber, JSON.parse + count; median of ${ceilingRuns})`, value: Math.round(ceiling.rate), unit: "msgs/s" },
     { name: "ceiling elapsed (first publish -> last received)", value: ceiling.elapsedMs, unit: "ms" },
-    { name: "ceiling lost", value: ceiling.lost, unit: "msgs", target: "0", met: ceiling.lost === 0 },
-    { name: "ceiling slow consumers (nats-server /varz)", value: ceiling.slowConsumers, unit: "" },
+    { name: "publisher send time (ceiling run)", value: ceiling.publishMs, unit: "ms" },
+    { name: "ceiling lost (all runs)", value: ceilingLost, unit: "msgs", target: "0", met: ceilingLost === 0 },
+    { name: "ceiling slow consumers (nats-server /varz)", value: ceilings.reduce((s, c) => s + c.slowConsumers, 0), unit: "" },
     { name: "aggregator rate (first publish -> all committed)", value: Math.round(agg.rate), unit: "msgs/s" },
     { name: "aggregator elapsed", value: agg.elapsedMs, unit: "ms" },
     { name: "aggregator lost (published - received)", value: agg.lost, unit: "msgs", target: "0", met: agg.lost === 0 },
     { name: "aggregator slow consumers (nats-server /varz)", value: agg.slowConsumers, unit: "" },
     { name: "aggregator NATS disconnects (service log)", value: agg.disconnects, unit: "" },
-    { name: "aggregator / ceiling", value: `${(ratio * 100).toFixed(1)}%`, unit: "", target: ">= 50% with 0 lost", met: ratio >= 0.5 && agg.lost === 0 && ceiling.lost === 0 },
+    { name: "aggregator / ceiling", value: `${(ratio * 100).toFixed(1)}%`, unit: "", target: ">= 50% with 0 lost", met: ratio >= 0.5 && agg.lost === 0 && ceilingLost === 0 },
     { name: "SQLite rows match (tasks, finished, invoices, nodes)", value: agg.rowsOk ? "yes" : `NO ${JSON.stringify(agg.rows)}`, unit: "", target: "yes", met: agg.rowsOk },
     { name: "aggregator peak RSS (sampled 100 ms)", value: Math.round(agg.peakRss / MB), unit: "MB" },
     { name: "aggregator VmHWM", value: Math.round(agg.vmHwm / MB), unit: "MB" },
   ];
   const notes = [
+    `ceiling runs (msgs/s): ${ceilings.map((c) => Math.round(c.rate)).join(", ")}; subscriber-side span of the median run ${ceiling.subscriberSpanMs} ms`,
     `expected rows: tasks ${publisher.ready.expected.tasks}, invoices ${publisher.ready.expected.invoices}, nodes ${publisher.ready.expected.nodes}; found ${JSON.stringify(agg.rows)}`,
     `aggregator counts: accepted ${agg.accepted}, invalid ${agg.invalid}, duplicates ${agg.duplicates}, dropped ${agg.dropped}; exit code ${agg.exitCode}`,
   ];
@@ -66,7 +77,7 @@ try {
   }
   report({
     bench: "ingest-vs-ceiling",
-    params: { messages, payloadBytes: publisher.ready.bytes },
+    params: { messages, payloadBytes: publisher.ready.bytes, ceilingRuns },
     figures,
     notes,
   });

@@ -139,7 +139,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
   const dir = tempDir("agg-bench-");
   const dbPath = join(dir, "agg.db");
   const svc = await AggregatorProcess.start({
-    env: { NATS_URL: nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info" },
+    env: { NATS_URL: nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info", INGEST_MODE: "core" },
     command: [process.execPath, ...(opts.bunFlags ?? []), join(PROJECT_ROOT, "src/main.ts")],
   });
   let exitCode: number | null = null;

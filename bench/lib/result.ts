@@ -35,8 +35,16 @@ export function table(rows: string[][]): string {
   return [line(rows[0]!), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)].join("\n");
 }
 
+/** Decimals that suit a unit: sub-millisecond figures keep two. */
+export function fmtFigure(f: Pick<Figure, "value" | "unit">): string {
+  if (typeof f.value !== "number") return fmt(f.value);
+  if (f.unit === "µs") return fmt(f.value, f.value >= 100 ? 0 : 2);
+  if (f.unit === "ms") return fmt(f.value, f.value >= 100 ? 0 : f.value >= 1 ? 1 : 3);
+  return fmt(f.value);
+}
+
 export function figureRows(figures: Figure[]): string[][] {
-  return figures.map((f) => [f.name, fmt(f.value), f.unit, f.target ?? "", f.met === undefined ? "" : f.met ? "yes" : "NO"]);
+  return figures.map((f) => [f.name, fmtFigure(f), f.unit, f.target ?? "", f.met === undefined ? "" : f.met ? "yes" : "NO"]);
 }
 
 /** Prints the human table and the machine line; call once at the end of a benchmark. */

@@ -1,6 +1,6 @@
 // Runs the aggregator as a real child process (source or compiled binary) and talks to it as an operator would.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "./ports.ts";
@@ -8,8 +8,17 @@ import { waitFor } from "./wait.ts";
 
 export const PROJECT_ROOT = resolve(import.meta.dir, "../..");
 
+// Every temp dir of one test run lives under one root, removed when the run ends.
+const RUN_ROOT = join(tmpdir(), `agg-tests-${process.pid}`);
+let rootMade = false;
+
 export function tempDir(prefix = "agg-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  if (!rootMade) {
+    mkdirSync(RUN_ROOT, { recursive: true });
+    process.once("exit", () => rmSync(RUN_ROOT, { recursive: true, force: true }));
+    rootMade = true;
+  }
+  return mkdtempSync(join(RUN_ROOT, prefix));
 }
 
 export interface AggregatorProcessOptions {

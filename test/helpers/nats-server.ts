@@ -1,8 +1,8 @@
 // Starts a real nats-server on free 127.0.0.1 ports for a test, and stops it by PID.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "./aggregator-process.ts";
 import { freePort } from "./ports.ts";
 import { waitFor } from "./wait.ts";
 
@@ -28,7 +28,7 @@ export class TestNatsServer {
   readonly dir: string;
 
   private constructor(readonly port: number, readonly wsPort: number | null, private readonly opts: NatsServerOptions) {
-    this.dir = mkdtempSync(join(tmpdir(), "agg-nats-"));
+    this.dir = tempDir("agg-nats-");
   }
 
   static async start(opts: NatsServerOptions = {}): Promise<TestNatsServer> {

@@ -28,6 +28,8 @@ function buildOptions(s: NatsSettings): ConnectionOptions {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     reconnectJitter: 500,
+    // A refused TLS client certificate shows up only as a connect timeout: keep it short.
+    timeout: 5_000,
     pingInterval: 20_000,
     maxPingOut: 3,
   };
@@ -112,7 +114,7 @@ export class NatsConnectionKeeper {
         this.log.warn("NATS connection closed; connecting again", { server: this.state.server, error: closed ? describeError(closed) : undefined });
       } catch (err) {
         await this.nc?.close().catch(() => undefined);
-        const message = describeError(err);
+        const message = this.explain(describeError(err));
         this.state.connected = false;
         this.state.lastError = message;
         // One line per distinct failure, not one per retry.
@@ -131,6 +133,16 @@ export class NatsConnectionKeeper {
       });
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
+  }
+
+  /** Adds what the client library cannot tell: a TLS timeout with no client certificate is most likely a refused one. */
+  private explain(message: string): string {
+    const s = this.settings;
+    const tls = s.tls || s.tlsCaFile !== undefined;
+    if (tls && s.tlsCertFile === undefined && /timeout/i.test(message)) {
+      return `${message} (TLS: if the server verifies client certificates, set NATS_TLS_CERT and NATS_TLS_KEY)`;
+    }
+    return message;
   }
 
   private markConnected(nc: NatsConnection): void {

@@ -2,19 +2,20 @@
 // (a) a bare subscriber process that only JSON-parses and counts, then (b) the aggregator as a real child
 // process, are measured against the same traffic through the same nats-server.
 //
-//   bun bench/ingest-vs-ceiling.ts [--messages 1000000] [--smoke] [--profile]
-//   env: BENCH_MESSAGES, BENCH_SMOKE=1, BENCH_PROFILE=1
+//   bun bench/ingest-vs-ceiling.ts [--messages 1000000] [--ceiling-runs 3] [--smoke] [--profile]
+//   env: BENCH_MESSAGES, BENCH_CEILING_RUNS, BENCH_SMOKE=1, BENCH_PROFILE=1, BENCH_IDS=sequential|random
 //
 // --profile runs the aggregator under `bun --cpu-prof --cpu-prof-md` and prints where the profile went.
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tempDir } from "../test/helpers/aggregator-process.ts";
 import { intArg, hasFlag } from "./lib/args.ts";
 import { Publisher, runAggregator, runCeiling } from "./lib/ingest.ts";
 import { startBenchNats } from "./lib/nats.ts";
 import { MB } from "./lib/proc.ts";
 import { log, report, type Figure } from "./lib/result.ts";
-import { roundMessages } from "./lib/traffic.ts";
+import { summariseProfile } from "./profile-summary.ts";
+import { ID_ORDER, roundMessages } from "./lib/traffic.ts";
 
 const messages = roundMessages(intArg("messages", 1_000_000, 20_000));
 const profile = hasFlag("profile");
@@ -23,7 +24,7 @@ const ceilingRuns = intArg("ceiling-runs", 3, 1);
 const nats = await startBenchNats();
 let publisher: Publisher | null = null;
 try {
-  log(`bench 1: ingest vs ceiling, ${messages.toLocaleString()} messages, nats-server ${(await nats.varz()).version} on ${nats.url}`);
+  log(`bench 1: ingest vs ceiling, ${messages.toLocaleString()} messages (${ID_ORDER} task ids), nats-server ${(await nats.varz()).version} on ${nats.url}`);
   publisher = await Publisher.start(nats.url, messages);
 
   // The ceiling is cheap to measure and noisy on 2 cores: take the median of a few runs.
@@ -38,10 +39,8 @@ try {
   const ceilingLost = ceilings.reduce((s, c) => s + c.lost, 0);
 
   let profileDir: string | undefined;
-  if (profile) {
-    profileDir = tempDir("agg-prof-");
-    mkdirSync(profileDir, { recursive: true });
-  }
+  // Not under the test helpers' temp root, which is removed when this process exits.
+  if (profile) profileDir = mkdtempSync(join(tmpdir(), "agg-prof-"));
   const agg = await runAggregator(nats, publisher, {
     bunFlags: profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [],
   });
@@ -61,6 +60,7 @@ try {
     { name: "aggregator lost (published - received)", value: agg.lost, unit: "msgs", target: "0", met: agg.lost === 0 },
     { name: "aggregator slow consumers (nats-server /varz)", value: agg.slowConsumers, unit: "" },
     { name: "aggregator NATS disconnects (service log)", value: agg.disconnects, unit: "" },
+    { name: "aggregator accepted (valid, admitted, committed)", value: agg.accepted, unit: "msgs", target: "= published", met: agg.accepted === messages },
     { name: "aggregator / ceiling", value: `${(ratio * 100).toFixed(1)}%`, unit: "", target: ">= 50% with 0 lost", met: ratio >= 0.5 && agg.lost === 0 && ceilingLost === 0 },
     { name: "SQLite rows match (tasks, finished, invoices, nodes)", value: agg.rowsOk ? "yes" : `NO ${JSON.stringify(agg.rows)}`, unit: "", target: "yes", met: agg.rowsOk },
     { name: "aggregator peak RSS (sampled 100 ms)", value: Math.round(agg.peakRss / MB), unit: "MB" },
@@ -69,15 +69,20 @@ try {
   const notes = [
     `ceiling runs (msgs/s): ${ceilings.map((c) => Math.round(c.rate)).join(", ")}; subscriber-side span of the median run ${ceiling.subscriberSpanMs} ms`,
     `expected rows: tasks ${publisher.ready.expected.tasks}, invoices ${publisher.ready.expected.invoices}, nodes ${publisher.ready.expected.nodes}; found ${JSON.stringify(agg.rows)}`,
-    `aggregator counts: accepted ${agg.accepted}, invalid ${agg.invalid}, duplicates ${agg.duplicates}, dropped ${agg.dropped}; exit code ${agg.exitCode}`,
+    `aggregator counts: accepted ${agg.accepted}, invalid ${agg.invalid}, rejected by limits ${agg.rejected}, duplicates ${agg.duplicates}, dropped ${agg.dropped}; exit code ${agg.exitCode}`,
   ];
   if (profileDir) {
     const files = readdirSync(profileDir).map((f) => join(profileDir!, f));
-    notes.push(`CPU profile of the aggregator: ${files.join(", ") || "(none written)"}`);
+    notes.push(`CPU profile of the aggregator (profiling slows it; rates of this run are not comparable): ${files.join(", ") || "(none written)"}`);
+    const cpuprofile = files.find((f) => f.endsWith(".cpuprofile"));
+    if (cpuprofile) {
+      const { totalMs, categories } = summariseProfile(cpuprofile);
+      notes.push(`profile summary (${totalMs.toFixed(0)} ms sampled): ${categories.slice(0, 14).map((c) => `${c.name} ${(c.share * 100).toFixed(1)}%`).join("; ")}`);
+    }
   }
   report({
     bench: "ingest-vs-ceiling",
-    params: { messages, payloadBytes: publisher.ready.bytes, ceilingRuns },
+    params: { messages, payloadBytes: publisher.ready.bytes, ceilingRuns, ids: ID_ORDER },
     figures,
     notes,
   });

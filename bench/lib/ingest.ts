@@ -117,6 +117,7 @@ export interface AggregatorResult {
   lost: number;
   accepted: number;
   invalid: number;
+  rejected: number;
   duplicates: number;
   dropped: number;
   /** First message published to every received message committed. */
@@ -166,7 +167,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
       m = (await svc.http("/metrics")).body;
       const now = Date.now();
       const i = m.ingest;
-      const settled = i.accepted + i.invalid === i.received && m.waiting === 0;
+      const settled = i.accepted + i.invalid + (i.rejected ?? 0) + (m.dropped ?? 0) === i.received && m.waiting === 0;
       if (i.received !== last.received || !settled) last = { received: i.received, at: now };
       if (now - lastLog > 5000) {
         log(`  received ${i.received.toLocaleString()} / ${expected.toLocaleString()}, committed ${(i.accepted + i.invalid).toLocaleString()}, waiting ${m.waiting}`);
@@ -204,6 +205,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
       lost: done.published - i.received,
       accepted: i.accepted,
       invalid: i.invalid,
+      rejected: i.rejected ?? 0,
       duplicates: i.duplicates,
       dropped: m.dropped,
       elapsedMs,

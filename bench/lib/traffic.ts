@@ -6,6 +6,7 @@
 import {
   EXECUTION_TIME_BUCKETS, GAS_USED_BUCKETS, MEMORY_USED_BUCKETS, STEPS_COMPUTED_BUCKETS, CONTINENT_BUCKETS,
 } from "../../src/protocol/buckets.ts";
+import { createHash } from "node:crypto";
 import {
   hashFor, heartbeat, invoiceCreated, nodeIdFor, taskCompleted, taskReceived, type OutboundMessage,
 } from "../../src/simulation/monitor-messages.ts";
@@ -40,9 +41,20 @@ export interface Traffic {
 
 const taskNode = (k: number) => nodeIdFor(k % NODES);
 
+/**
+ * Task and invoice ids as monitors make them: sha256 hex, so they arrive in random key order (what the
+ * SQLite B-tree sees in production). BENCH_IDS=sequential uses hashFor()'s increasing ids instead,
+ * the best case for the database.
+ */
+export const ID_ORDER: "random" | "sequential" = process.env.BENCH_IDS === "sequential" ? "sequential" : "random";
+
+export function idFor(namespace: string, i: number): string {
+  return ID_ORDER === "sequential" ? hashFor(namespace, i) : createHash("sha256").update(`${namespace}:${i}`).digest("hex");
+}
+
 function task(k: number) {
   return {
-    taskIdHash: hashFor("task", k),
+    taskIdHash: idFor("task", k),
     chainId: CHAINS[k % CHAINS.length]!,
     blockNumber: 19_000_000 + k,
     blockHash: `0x${hashFor("block", k)}`,
@@ -71,8 +83,8 @@ export function messageAt(i: number): OutboundMessage {
   if (p === 2 * RECEIPTS_PER_BLOCK) {
     const k = b * RECEIPTS_PER_BLOCK;
     return invoiceCreated(taskNode(k), {
-      invoiceIdHash: hashFor("invoice", b),
-      taskIdHash: hashFor("task", k),
+      invoiceIdHash: idFor("invoice", b),
+      taskIdHash: idFor("task", k),
       chainId: CHAINS[k % CHAINS.length],
       stepsComputedBucket: STEPS_COMPUTED_BUCKETS[b % STEPS_COMPUTED_BUCKETS.length],
       memoryUsedBucket: MEMORY_USED_BUCKETS[b % MEMORY_USED_BUCKETS.length],

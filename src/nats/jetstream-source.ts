@@ -13,7 +13,7 @@ const NS_PER_MS = 1_000_000;
 /** The server's max_payload (PROTOCOL.md): the stream stores what monitors can send, so oversized messages are still seen and counted as invalid. */
 const STREAM_MAX_MSG_BYTES = 1024 * 1024;
 /** Deliveries we may hold unacked; the pipeline's backlog bound is larger, so nothing is dropped. */
-export const MAX_ACK_PENDING = 20_000;
+export const MAX_ACK_PENDING = 100_000;
 // After a crash, what the dead process held is redelivered once this expires: short enough for quick restarts.
 const ACK_WAIT_MS = 10_000;
 const PULL_BATCH = 2_000;

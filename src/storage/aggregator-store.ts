@@ -100,13 +100,23 @@ export class AggregatorStore implements RecordLookup {
       getTask: db.prepare("SELECT * FROM aggregated_tasks WHERE task_id_hash = ?"),
       getInvoice: db.prepare("SELECT * FROM aggregated_invoices WHERE invoice_id_hash = ?"),
       getNode: db.prepare("SELECT * FROM active_nodes WHERE node_id = ?"),
-      putTask: db.prepare(`INSERT OR REPLACE INTO aggregated_tasks
+      // Upserts update in place: a completion rewrites its task's row where it stands.
+      putTask: db.prepare(`INSERT INTO aggregated_tasks
         (task_id_hash, first_seen, first_node_id, chain_id, task_type, block_number, block_hash, task_hash,
          received, success, status, cached, execution_time_bucket, gas_used_bucket, completed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      putInvoice: db.prepare(`INSERT OR REPLACE INTO aggregated_invoices
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (task_id_hash) DO UPDATE SET
+          first_seen = excluded.first_seen, first_node_id = excluded.first_node_id, chain_id = excluded.chain_id,
+          task_type = excluded.task_type, block_number = excluded.block_number, block_hash = excluded.block_hash,
+          task_hash = excluded.task_hash, received = excluded.received, success = excluded.success,
+          status = excluded.status, cached = excluded.cached, execution_time_bucket = excluded.execution_time_bucket,
+          gas_used_bucket = excluded.gas_used_bucket, completed_at = excluded.completed_at`),
+      putInvoice: db.prepare(`INSERT INTO aggregated_invoices
         (invoice_id_hash, first_seen, first_node_id, task_id_hash, chain_id, steps_computed_bucket, memory_used_bucket, operation)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (invoice_id_hash) DO UPDATE SET
+          first_seen = excluded.first_seen, first_node_id = excluded.first_node_id, task_id_hash = excluded.task_id_hash,
+          chain_id = excluded.chain_id`),
       putNode: db.prepare(`INSERT OR REPLACE INTO active_nodes
         (node_id, first_seen, last_seen, status, status_at, continent, location) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       addCounter: db.prepare(`INSERT INTO lifetime_counters (family, key, value) VALUES (?, ?, ?)
@@ -115,10 +125,10 @@ export class AggregatorStore implements RecordLookup {
         (published_at, active_nodes, total_nodes, total_tasks, completed_tasks, failed_tasks, cached_tasks,
          tasks_last_24h, total_invoices, invoices_last_24h, success_rate, cache_hit_rate, stats_json)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      pruneTasks: db.prepare(`DELETE FROM aggregated_tasks WHERE task_id_hash IN
-        (SELECT task_id_hash FROM aggregated_tasks WHERE first_seen < ? LIMIT ${PRUNE_CHUNK})`),
-      pruneInvoices: db.prepare(`DELETE FROM aggregated_invoices WHERE invoice_id_hash IN
-        (SELECT invoice_id_hash FROM aggregated_invoices WHERE first_seen < ? LIMIT ${PRUNE_CHUNK})`),
+      pruneTasks: db.prepare(`DELETE FROM aggregated_tasks WHERE id IN
+        (SELECT id FROM aggregated_tasks WHERE first_seen < ? LIMIT ${PRUNE_CHUNK})`),
+      pruneInvoices: db.prepare(`DELETE FROM aggregated_invoices WHERE id IN
+        (SELECT id FROM aggregated_invoices WHERE first_seen < ? LIMIT ${PRUNE_CHUNK})`),
       pruneHistory: db.prepare(`DELETE FROM network_stats_history WHERE id IN
         (SELECT id FROM network_stats_history WHERE published_at < ? LIMIT ${PRUNE_CHUNK})`),
       changes: db.prepare("SELECT changes() AS n"),
@@ -158,25 +168,40 @@ export class AggregatorStore implements RecordLookup {
     return row ? nodeFromRow(row) : undefined;
   }
 
+  /**
+   * Builds a batch's effect from what is stored and writes it, in one transaction: lookups
+   * inside a write transaction are several times cheaper than each in its own read
+   * transaction, and a failure anywhere changes nothing. Returns the committed effect.
+   */
+  commitBatch(build: (lookup: RecordLookup) => BatchEffect): BatchEffect {
+    return transaction(this.db, () => {
+      const effect = build(this);
+      this.write(effect);
+      return effect;
+    });
+  }
+
   /** Writes one batch's rows and counter deltas atomically. Throws (and changes nothing) on failure. */
   commit(effect: BatchEffect): void {
-    transaction(this.db, () => {
-      for (const t of effect.tasks) {
-        const o = t.outcome;
-        this.st.putTask!.run(
-          t.taskIdHash, t.firstSeen, t.firstNodeId, t.chainId, t.taskType, t.blockNumber, t.blockHash, t.taskHash,
-          bool(t.received), o ? bool(o.success) : null, o?.status ?? null, o ? bool(o.cached) : null,
-          o?.executionTimeBucket ?? null, o?.gasUsedBucket ?? null, o?.at ?? null,
-        );
-      }
-      for (const i of effect.invoices) {
-        this.st.putInvoice!.run(i.invoiceIdHash, i.firstSeen, i.firstNodeId, i.taskIdHash, i.chainId, i.stepsComputedBucket, i.memoryUsedBucket, i.operation);
-      }
-      for (const n of effect.nodes) {
-        this.st.putNode!.run(n.nodeId, n.firstSeen, n.lastSeen, n.status, n.statusAt, n.continent, n.location);
-      }
-      for (const [family, key, delta] of effect.counters.entries()) this.st.addCounter!.run(family, key, delta);
-    });
+    transaction(this.db, () => this.write(effect));
+  }
+
+  private write(effect: BatchEffect): void {
+    for (const t of effect.tasks) {
+      const o = t.outcome;
+      this.st.putTask!.run(
+        t.taskIdHash, t.firstSeen, t.firstNodeId, t.chainId, t.taskType, t.blockNumber, t.blockHash, t.taskHash,
+        bool(t.received), o ? bool(o.success) : null, o?.status ?? null, o ? bool(o.cached) : null,
+        o?.executionTimeBucket ?? null, o?.gasUsedBucket ?? null, o?.at ?? null,
+      );
+    }
+    for (const i of effect.invoices) {
+      this.st.putInvoice!.run(i.invoiceIdHash, i.firstSeen, i.firstNodeId, i.taskIdHash, i.chainId, i.stepsComputedBucket, i.memoryUsedBucket, i.operation);
+    }
+    for (const n of effect.nodes) {
+      this.st.putNode!.run(n.nodeId, n.firstSeen, n.lastSeen, n.status, n.statusAt, n.continent, n.location);
+    }
+    for (const [family, key, delta] of effect.counters.entries()) this.st.addCounter!.run(family, key, delta);
   }
 
   recordStats(msg: NetworkStatsMessage, publishedAt: number): void {

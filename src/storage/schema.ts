@@ -7,9 +7,13 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA busy_timeout = 5000;
 PRAGMA temp_store = MEMORY;
+PRAGMA cache_size = -65536;
+PRAGMA wal_autocheckpoint = 10000;
 `;
 
-// WITHOUT ROWID: the hash is the key, so the table is its own index.
+// Tasks and invoices: rows are appended in arrival order (rowid) and found by a unique index on
+// the hash. Hashes arrive in random order; keeping only the small index entries in random order
+// (instead of whole rows, as a table keyed by the hash would) cuts the pages each commit dirties.
 export const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS schema_meta (
   key   TEXT PRIMARY KEY,
@@ -17,7 +21,8 @@ CREATE TABLE IF NOT EXISTS schema_meta (
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS aggregated_tasks (
-  task_id_hash          TEXT PRIMARY KEY,
+  id                    INTEGER PRIMARY KEY,
+  task_id_hash          TEXT NOT NULL UNIQUE,
   first_seen            INTEGER NOT NULL,
   first_node_id         TEXT NOT NULL,
   chain_id              TEXT,
@@ -32,11 +37,12 @@ CREATE TABLE IF NOT EXISTS aggregated_tasks (
   execution_time_bucket TEXT,
   gas_used_bucket       TEXT,
   completed_at          INTEGER
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS aggregated_tasks_first_seen ON aggregated_tasks (first_seen);
 
 CREATE TABLE IF NOT EXISTS aggregated_invoices (
-  invoice_id_hash       TEXT PRIMARY KEY,
+  id                    INTEGER PRIMARY KEY,
+  invoice_id_hash       TEXT NOT NULL UNIQUE,
   first_seen            INTEGER NOT NULL,
   first_node_id         TEXT NOT NULL,
   task_id_hash          TEXT,
@@ -44,7 +50,7 @@ CREATE TABLE IF NOT EXISTS aggregated_invoices (
   steps_computed_bucket TEXT NOT NULL,
   memory_used_bucket    TEXT NOT NULL,
   operation             TEXT NOT NULL
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS aggregated_invoices_first_seen ON aggregated_invoices (first_seen);
 
 -- Every node ever seen (totalNodes is exact only if rows outlive silence); "active" is computed from last_seen.

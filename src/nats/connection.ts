@@ -205,12 +205,16 @@ export class NatsConnectionKeeper {
     this.stopping = true;
     this.wake?.();
     const nc = this.nc;
-    if (nc && !nc.isClosed()) {
+    if (nc && !nc.isClosed() && !this.state.connected) {
+      // Nothing can be flushed or drained while the broker is away: waiting would only delay the exit.
+      await nc.close().catch(() => undefined);
+    } else if (nc && !nc.isClosed()) {
       const drained = nc.flush().then(() => nc.drain()).catch(() => undefined);
       const timedOut = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs));
       if ((await Promise.race([drained, timedOut])) === "timeout") await nc.close().catch(() => undefined);
     }
     this.state.connected = false;
-    await this.loop?.catch(() => undefined);
+    // A connect attempt in progress may take its whole timeout; it closes itself when it ends (stopping is set).
+    await Promise.race([this.loop?.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
   }
 }

@@ -19,7 +19,8 @@ export interface RunningAggregator {
   stop(): Promise<void>;
 }
 
-const SHUTDOWN_DRAIN_MS = 2500;
+/** Each of the two drains (ingest, connection) gets this long; together they stay inside the 4.5 s exit deadline. */
+const SHUTDOWN_DRAIN_MS = 1500;
 
 export async function startAggregator(config: Config, log: Logger): Promise<RunningAggregator> {
   const store = await AggregatorStore.open(config.dbPath);
@@ -109,7 +110,9 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
       stopping ??= (async () => {
         clearInterval(timer);
         // Stop taking messages first: those already delivered are committed (and acked) below.
-        await Promise.race([source?.stop(), new Promise((r) => setTimeout(r, SHUTDOWN_DRAIN_MS))]);
+        // Disconnected, there is nothing in flight to wait for.
+        const stopping = source?.stop();
+        if (keeper.state.connected) await Promise.race([stopping, new Promise((r) => setTimeout(r, SHUTDOWN_DRAIN_MS))]);
         const stored = pipeline.close();
         await keeper.stop(SHUTDOWN_DRAIN_MS);
         if (!stored) log.error("shutting down with messages that could not be stored", { waiting: pipeline.pending, path: config.dbPath });

@@ -54,3 +54,17 @@ test("a broker that is down at start is waited for, not fatal", async () => {
   await readyzStatus(service, 200);
   expect(service.stdout.match(/cannot connect to NATS/g)?.length).toBe(1);
 });
+
+test("SIGTERM while the broker is away still exits 0 within 5 s", async () => {
+  const nats = await TestNatsServer.start();
+  cleanup.push(() => nats.dispose());
+  const service = await start(nats);
+  await service.waitReady();
+  await nats.stop();
+  await readyzStatus(service, 503, "not connected to NATS");
+
+  const signalled = Date.now();
+  expect(await service.stop("SIGTERM")).toBe(0);
+  expect(Date.now() - signalled).toBeLessThan(5000);
+  expect(service.stdout).not.toContain("shutdown took too long");
+});

@@ -1,9 +1,11 @@
-// Builds dist/aggregator (one self-contained executable) and dist/node/main.js (the Node.js bundle).
+// Builds dist/aggregator (one self-contained executable) and dist/node/main.js (the Node.js bundle); `bun build.ts node` builds only the latter.
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import pkg from "./package.json" with { type: "json" };
 
 const ENTRY = "src/main.ts";
 const BINARY = "dist/aggregator";
+const NODE_BUNDLE = "dist/node/main.js";
+const TARGETS = ["binary", "node"] as const;
 
 function run(args: string[]): void {
   const proc = Bun.spawnSync([process.execPath, ...args], { stdout: "inherit", stderr: "inherit" });
@@ -13,20 +15,36 @@ function run(args: string[]): void {
   }
 }
 
+const requested = process.argv.slice(2);
+const unknown = requested.filter((t) => !(TARGETS as readonly string[]).includes(t));
+if (unknown.length > 0) {
+  console.error(`build: unknown target "${unknown[0]}"; targets: ${TARGETS.join(", ")} (none given: both)`);
+  process.exit(2);
+}
+const targets = requested.length > 0 ? requested : [...TARGETS];
+
 const started = performance.now();
-rmSync("dist", { recursive: true, force: true });
+const built: string[] = [];
 mkdirSync("dist", { recursive: true });
 
-run([
-  "build", ENTRY, "--compile", "--minify", "--bytecode", "--sourcemap=none",
-  // The binary runs wherever systemd starts it: never pick up a stray .env or bunfig.toml there.
-  "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
-  // better-sqlite3 is the Node fallback; the binary always has bun:sqlite.
-  "--external", "better-sqlite3",
-  "--outfile", BINARY,
-]);
-run(["build", ENTRY, "--target=node", "--external", "better-sqlite3", "--outfile", "dist/node/main.js"]);
+if (targets.includes("binary")) {
+  rmSync(BINARY, { force: true });
+  run([
+    "build", ENTRY, "--compile", "--minify", "--bytecode", "--sourcemap=none",
+    // The binary runs wherever systemd starts it: never pick up a stray .env or bunfig.toml there.
+    "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+    // better-sqlite3 is the Node fallback; the binary always has bun:sqlite.
+    "--external", "better-sqlite3",
+    "--outfile", BINARY,
+  ]);
+  built.push(`${BINARY} (${(statSync(BINARY).size / 1024 / 1024).toFixed(1)} MiB)`);
+}
+if (targets.includes("node")) {
+  rmSync("dist/node", { recursive: true, force: true });
+  // Node 20 cannot run TypeScript: it gets one JavaScript bundle; better-sqlite3 stays a native module in node_modules.
+  run(["build", ENTRY, "--target=node", "--external", "better-sqlite3", "--outfile", NODE_BUNDLE]);
+  built.push(`${NODE_BUNDLE} (${(statSync(NODE_BUNDLE).size / 1024 / 1024).toFixed(1)} MiB)`);
+}
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-const mib = (statSync(BINARY).size / 1024 / 1024).toFixed(1);
-console.log(`built ${BINARY} ${pkg.version} (${mib} MiB) and dist/node/main.js in ${seconds} s`);
+console.log(`built ${pkg.version}: ${built.join(" and ")} in ${seconds} s`);

@@ -1,4 +1,3 @@
-#!/usr/bin/env bun
 // Entry point: picks the subcommand, runs it, and turns every failure into one readable line and an exit code.
 import { CommandFailure, UsageError } from "./cli/cli-errors.ts";
 import { COMMANDS, findCommand } from "./cli/commands.ts";

@@ -45,10 +45,10 @@ removes the temporary files. The environment's NATS_*, DB_PATH and other setting
   ],
   examples: ["aggregator demo", "aggregator demo --nodes 50 --rate 200 --interval 5s"],
   async run(options, env) {
-    const lookup = findNatsServer(env);
-    if ("problem" in lookup) throw new CommandFailure(NAME, lookup.problem);
     const intervalMs = options.number("interval");
     if (intervalMs < 100) throw new UsageError(NAME, `--interval must be at least 100ms (got ${formatDuration(intervalMs)})`);
+    const lookup = findNatsServer(env);
+    if ("problem" in lookup) throw new CommandFailure(NAME, lookup.problem);
 
     const status = new StatusLine(process.stdout);
     const stopping = new AbortController();
@@ -85,7 +85,12 @@ removes the temporary files. The environment's NATS_*, DB_PATH and other setting
         LOG_LEVEL: options.flag("verbose") ? "info" : "warn",
       });
       const log = createLogger({ level: config.logLevel, format: "text", write: (line) => status.print(`  aggregator | ${line}`) });
-      service = await startAggregator(config, log);
+      try {
+        service = await startAggregator(config, log);
+      } catch (err) {
+        // The demo chose every variable itself; the one the user can change is --http-port.
+        throw new CommandFailure(NAME, `cannot start the aggregator: ${(err as Error).message.replace("HTTP_HOST/HTTP_PORT", "--http-port")}`);
+      }
 
       let sent = 0;
       let latest: NetworkStatsMessage | undefined;

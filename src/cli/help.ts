@@ -5,7 +5,7 @@ import type { Command } from "./command.ts";
 import type { OptionSpec } from "./options.ts";
 
 const EXIT_CODES = "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.";
-/** Help stays readable in an 100-column terminal; longer descriptions wrap under themselves. */
+/** Help stays readable in a 100-column terminal; longer descriptions wrap under themselves. */
 const WIDTH = 100;
 
 /** `left` in a column of `indent` characters, then `text` wrapped so that every line fits WIDTH. */

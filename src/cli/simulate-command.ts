@@ -13,7 +13,7 @@ const NAME = "simulate";
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** How a run reads on its progress line and in its final report. */
-export function describeProgress(p: TrafficProgress): string {
+function describeProgress(p: TrafficProgress): string {
   const s = p.bySubject;
   const perSecond = p.elapsedMs > 0 ? (p.sent * 1000) / p.elapsedMs : 0;
   const parts = [
@@ -28,7 +28,7 @@ export function describeProgress(p: TrafficProgress): string {
 }
 
 /** Ends at the first of: the abort signal, SIGINT, SIGTERM. */
-export function stopOnSignals(controller: AbortController): () => void {
+function stopOnSignals(controller: AbortController): () => void {
   const stop = () => controller.abort();
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
@@ -47,7 +47,7 @@ node announcements, heartbeats (every 30 s per node, with continent and location
 received and completed (about 95 % succeed, 20 % from cache), invoices, and a few repeated
 reports that the aggregator must count once. Every message is attempted exactly once; with
 --duration, exactly R x D of them. Stop early with Ctrl-C.
-Authentication comes from NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS (a monitor's credentials).`,
+Authenticate as a monitor with NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS.`,
   options: [
     { name: "url", kind: "text", value: "URL", description: "NATS server to publish to, e.g. nats://127.0.0.1:4222", required: true },
     { name: "nodes", kind: "count", value: "N", description: "number of simulated monitors", default: "10", max: 100_000 },
@@ -57,7 +57,7 @@ Authentication comes from NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS (a m
   ],
   examples: [
     "aggregator simulate --url nats://127.0.0.1:4222 --nodes 20 --rate 100 --duration 1m",
-    "NATS_CREDS=monitor.creds aggregator simulate --url wss://staging.example:9086 --nodes 500 --rate 2000",
+    "NATS_CREDS=monitor.creds aggregator simulate --url wss://staging.example:9086 --rate 2000",
   ],
   async run(options, env) {
     const url = options.text("url")!;

@@ -5,9 +5,21 @@ import {
   MEMORY_USED_BUCKETS, NODE_STATUSES, STEPS_COMPUTED_BUCKETS, TOTAL_TASKS_BUCKETS,
 } from "./buckets.ts";
 
-const MAX_FREE_TEXT = 256;
+export const MAX_FREE_TEXT = 256;
+export const MAX_VERSION_LENGTH = 16;
+export const MAX_TYPE_LENGTH = 32;
+export const MAX_TIMESTAMP_LENGTH = 40;
+export const MAX_LOCATION_LENGTH = 16;
+export const HASH64 = /^[0-9a-fA-F]{64}$/;
+export const BLOCK_HASH = /^0x[0-9a-fA-F]{64}$/;
+export const NODE_ID = /^node-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const hash64 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters");
+/** The sender timestamp rule, shared by the zod schema and the fast path. */
+export function isIsoTimestamp(s: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s));
+}
+
+const hash64 = z.string().regex(HASH64, "must be 64 hex characters");
 const freeText = z.string().max(MAX_FREE_TEXT);
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -20,17 +32,14 @@ function bucketOrUnknown<T extends readonly [string, ...string[]]>(labels: T) {
   return z.enum(labels).nullish().transform((v) => v ?? "unknown");
 }
 
-export const nodeIdSchema = z.string().regex(
-  /^node-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-  "must be node- followed by a lowercase UUID",
-);
+export const nodeIdSchema = z.string().regex(NODE_ID, "must be node- followed by a lowercase UUID");
 
 // ISO-8601 date-time; bounded so a huge string never reaches Date parsing.
-const isoTimestamp = z.string().max(40).refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date-time");
+const isoTimestamp = z.string().max(MAX_TIMESTAMP_LENGTH).refine(isIsoTimestamp, "must be an ISO-8601 date-time");
 
 export const envelopeSchema = z.object({
-  version: z.string().min(1).max(16),
-  type: z.string().max(32),
+  version: z.string().min(1).max(MAX_VERSION_LENGTH),
+  type: z.string().max(MAX_TYPE_LENGTH),
   nodeId: nodeIdSchema,
   timestamp: isoTimestamp,
   data: z.record(z.string(), z.unknown()),
@@ -41,7 +50,7 @@ const taskRef = {
   taskIdHash: hash64.nullish(),
   chainId: optional(freeText),
   blockNumber: optional(count),
-  blockHash: optional(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x and 64 hex characters")),
+  blockHash: optional(z.string().regex(BLOCK_HASH, "must be 0x and 64 hex characters")),
   taskHash: optional(freeText),
 };
 
@@ -76,13 +85,13 @@ export const heartbeatDataSchema = z.object({
   activeTasksBucket: z.enum(ACTIVE_TASKS_BUCKETS),
   totalTasksBucket: z.enum(TOTAL_TASKS_BUCKETS),
   continentBucket: optional(z.enum(CONTINENT_BUCKETS)),
-  locationBucket: optional(z.string().max(16).refine(isLocationBucket, "must be \"lat,lon\" with one decimal each, in range")),
+  locationBucket: optional(z.string().max(MAX_LOCATION_LENGTH).refine(isLocationBucket, "must be \"lat,lon\" with one decimal each, in range")),
 });
 
 export const nodeJoinedDataSchema = z.object({ status: z.literal("online").nullish() });
 export const nodeLeftDataSchema = z.object({ status: z.literal("offline").nullish() });
 
-function isLocationBucket(s: string): boolean {
+export function isLocationBucket(s: string): boolean {
   const m = /^(-?\d{1,2}\.\d),(-?\d{1,3}\.\d)$/.exec(s);
   if (!m) return false;
   const lat = Number(m[1]);

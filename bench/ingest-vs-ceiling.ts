@@ -42,7 +42,11 @@ try {
   // Not under the test helpers' temp root, which is removed when this process exits.
   if (profile) profileDir = mkdtempSync(join(tmpdir(), "agg-prof-"));
   const agg = await runAggregator(nats, publisher, {
-    bunFlags: profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [],
+    // BENCH_BUN_FLAGS (e.g. "--smol") tries runtime flags on the aggregator.
+    bunFlags: [
+      ...(process.env.BENCH_BUN_FLAGS ?? "").split(" ").filter(Boolean),
+      ...(profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : []),
+    ],
   });
   log(`aggregator: ${Math.round(agg.rate).toLocaleString()} msgs/s, lost ${agg.lost}`);
 

@@ -7,7 +7,7 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA busy_timeout = 5000;
 PRAGMA temp_store = MEMORY;
-PRAGMA cache_size = -65536;
+PRAGMA cache_size = -8192;
 PRAGMA wal_autocheckpoint = 10000;
 `;
 

@@ -69,7 +69,7 @@ function timed<A extends unknown[], R>(name: string, fn: (...a: A) => R): (...a:
 const anyStore = store as any;
 anyStore.task = timed("lookup task (SELECT * + row->record)", store.task.bind(store));
 anyStore.invoice = timed("lookup invoice (SELECT * + row->record)", store.invoice.bind(store));
-anyStore.commit = timed("store.commit (whole transaction)", store.commit.bind(store));
+anyStore.commitBatch = timed("store.commitBatch (whole transaction)", store.commitBatch.bind(store));
 for (const [key, label] of [["putTask", "  upsert task rows"], ["putInvoice", "  upsert invoice rows"], ["putNode", "  upsert node rows"], ["addCounter", "  counter upserts"]] as const) {
   const st = anyStore.st[key];
   st.run = timed(label, st.run.bind(st));
@@ -139,7 +139,7 @@ const figures: Figure[] = [
   { name: "  BatchBuilder.add, excluding lookups", value: us(addMs - lookupMs), unit: "µs" },
   { name: "  SQLite lookups (task + invoice)", value: us(lookupMs), unit: "µs" },
   { name: "  BatchBuilder.effect", value: us(t["BatchBuilder.effect"]!), unit: "µs" },
-  { name: "  store.commit (whole transaction)", value: us(t["store.commit (whole transaction)"]!), unit: "µs" },
+  { name: "  store.commitBatch (whole transaction: lookups, build, writes)", value: us(t["store.commitBatch (whole transaction)"]!), unit: "µs" },
   ...["  upsert task rows", "  upsert invoice rows", "  upsert node rows", "  counter upserts", "  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"]
     .map((k) => ({ name: `  ${k}`, value: us(t[k]!), unit: "µs" })),
   { name: "  NetworkState.apply", value: us(t["NetworkState.apply"]!), unit: "µs" },
@@ -149,7 +149,7 @@ report({
   params: { messages: n, synchronous: synchronous ?? "FULL (service default)", ids: ID_ORDER },
   figures,
   notes: [
-    `µs are per inbound message (${n.toLocaleString()} messages, ${calls["lookup task (SELECT * + row->record)"]!.toLocaleString()} task lookups, ${calls["store.commit (whole transaction)"]} commits, ${calls["  upsert task rows"]!.toLocaleString()} task row writes)`,
+    `µs are per inbound message (${n.toLocaleString()} messages, ${calls["lookup task (SELECT * + row->record)"]!.toLocaleString()} task lookups, ${calls["store.commitBatch (whole transaction)"]} commits, ${calls["  upsert task rows"]!.toLocaleString()} task row writes)`,
     "timing wrappers add about 0.1-0.2 µs per wrapped call",
   ],
 });

@@ -1,6 +1,7 @@
 // Reads the environment once into one typed, validated configuration object.
 import { accessSync, constants } from "node:fs";
 import { z } from "zod";
+import type { AdmissionLimits } from "../core/admission.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -24,17 +25,7 @@ export interface NatsSettings {
 }
 
 /** Defences against a federation where every monitor shares credentials (see README "Security"). */
-export interface Limits {
-  /** Sustained messages per second per nodeId, and the burst above it; 0 turns the limit off. */
-  perNodeRate: number;
-  perNodeBurst: number;
-  globalRate: number;
-  /** New nodeIds admitted per minute; ids already known are always admitted. */
-  newNodesPerMinute: number;
-  /** A sender timestamp further ahead of the arrival time than this is rejected. */
-  maxClockSkewMs: number;
-  /** ...and one further behind (a replayed backlog is legitimately old, up to a point). */
-  maxMessageAgeMs: number;
+export interface Limits extends AdmissionLimits {
   /** Continent/location buckets with fewer active nodes are merged into "other". */
   minNodesPerBucket: number;
 }

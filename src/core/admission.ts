@@ -3,11 +3,16 @@ import type { InboundEvent } from "../protocol/events.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
 export interface AdmissionLimits {
+  /** Sustained messages per second per nodeId, and the burst above it; 0 turns the limit off. */
   perNodeRate: number;
   perNodeBurst: number;
+  /** All nodes together, per second; 0 turns the limit off. */
   globalRate: number;
+  /** New nodeIds admitted in any 60 s; ids already known are always admitted. */
   newNodesPerMinute: number;
+  /** A sender timestamp further ahead of the arrival time than this is rejected. */
   maxClockSkewMs: number;
+  /** ...and one further behind (a replayed backlog is legitimately old, up to a point). */
   maxMessageAgeMs: number;
 }
 

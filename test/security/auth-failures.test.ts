@@ -1,29 +1,12 @@
 // Refused credentials and refused permissions: the service stays up, says why once, and does not flood its log.
-import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
-import { join } from "node:path";
-import { AggregatorProcess, tempDir } from "../helpers/aggregator-process.ts";
-import { TestNatsServer } from "../helpers/nats-server.ts";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import type { AggregatorProcess } from "../helpers/aggregator-process.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { STATS_SUBJECT } from "../../src/protocol/subjects.ts";
+import { natsServer, service, stopAfterEachTest } from "./harness.ts";
 
 setDefaultTimeout(30_000);
-
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => undefined);
-});
-
-async function natsServer(config: string): Promise<TestNatsServer> {
-  const nats = await TestNatsServer.start({ config });
-  cleanup.push(() => nats.dispose());
-  return nats;
-}
-
-async function service(env: Record<string, string>): Promise<AggregatorProcess> {
-  const svc = await AggregatorProcess.start({ env: { DB_PATH: join(tempDir(), "agg.db"), PUBLISH_INTERVAL: "200", INGEST_MODE: "core", ...env } });
-  cleanup.push(() => svc.stop());
-  return svc;
-}
+stopAfterEachTest();
 
 function alive(svc: AggregatorProcess): boolean {
   try {
@@ -37,7 +20,7 @@ function alive(svc: AggregatorProcess): boolean {
 const linesWith = (text: string, needle: string) => text.split("\n").filter((l) => l.includes(needle));
 
 test("wrong password: the service keeps retrying without crashing, /readyz says why, the log says it once", async () => {
-  const nats = await natsServer(`authorization { users: [ { user: svc, password: "right-password" } ] }`);
+  const nats = await natsServer({ config: `authorization { users: [ { user: svc, password: "right-password" } ] }` });
   const svc = await service({ NATS_URL: nats.url, NATS_USER: "svc", NATS_PASSWORD: "wrong-password" });
 
   // Every /readyz answer while the service retries is a 503 naming the refusal; the broker's
@@ -73,9 +56,9 @@ test("wrong password: the service keeps retrying without crashing, /readyz says 
 });
 
 test(`an aggregator user that may not publish ${STATS_SUBJECT}: one log line naming the subject, no crash`, async () => {
-  const nats = await natsServer(`authorization { users: [
+  const nats = await natsServer({ config: `authorization { users: [
     { user: svc, password: "pw", permissions: { publish: { allow: [">"], deny: ["${STATS_SUBJECT}"] }, subscribe: { allow: [">"] } } }
-  ] }`);
+  ] }` });
   const svc = await service({ NATS_URL: nats.url, NATS_USER: "svc", NATS_PASSWORD: "pw" });
 
   const out = () => svc.stdout + svc.stderr;

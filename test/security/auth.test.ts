@@ -1,38 +1,22 @@
 // Every authentication method the service offers works against a real nats-server, and the PROTOCOL.md permission model holds.
-import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { credsAuthenticator, nkeyAuthenticator, type ConnectionOptions } from "@nats-io/nats-core";
 import { AggregatorProcess, tempDir } from "../helpers/aggregator-process.ts";
-import { TestNatsServer } from "../helpers/nats-server.ts";
 import { ALL_MESSAGES, EXPECTED } from "../helpers/scripted-federation.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { heartbeat, nodeIdFor } from "../../src/simulation/monitor-messages.ts";
 import { STATS_SUBJECT } from "../../src/protocol/subjects.ts";
 import { StatsWatcher, makeJwtSetup, makeNkeyUser, makeTlsMaterial, tlsServerConfig } from "./credentials.ts";
+import { natsServer, onCleanup, service, stopAfterEachTest } from "./harness.ts";
 
 setDefaultTimeout(30_000);
-
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => undefined);
-});
-
-async function natsServer(opts: Parameters<typeof TestNatsServer.start>[0]): Promise<TestNatsServer> {
-  const nats = await TestNatsServer.start(opts);
-  cleanup.push(() => nats.dispose());
-  return nats;
-}
-
-async function service(env: Record<string, string>): Promise<AggregatorProcess> {
-  const svc = await AggregatorProcess.start({ env: { DB_PATH: join(tempDir(), "agg.db"), PUBLISH_INTERVAL: "200", INGEST_MODE: "core", ...env } });
-  cleanup.push(() => svc.stop());
-  return svc;
-}
+stopAfterEachTest();
 
 async function watcher(opts: ConnectionOptions): Promise<StatsWatcher> {
   const w = await StatsWatcher.connect(opts);
-  cleanup.push(() => w.close());
+  onCleanup(() => w.close());
   return w;
 }
 

@@ -1,25 +1,15 @@
 // Secrets never leave the process: not in its output over a whole life (start, failures, shutdown), not over HTTP, not in help or config errors.
-import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AggregatorProcess, runCli, tempDir } from "../helpers/aggregator-process.ts";
-import { TestNatsServer } from "../helpers/nats-server.ts";
 import { freePort } from "../helpers/ports.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { makeJwtSetup, makeNkeyUser } from "./credentials.ts";
+import { natsServer, onCleanup, stopAfterEachTest } from "./harness.ts";
 
 setDefaultTimeout(30_000);
-
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => undefined);
-});
-
-async function natsServer(opts: Parameters<typeof TestNatsServer.start>[0]): Promise<TestNatsServer> {
-  const nats = await TestNatsServer.start(opts);
-  cleanup.push(() => nats.dispose());
-  return nats;
-}
+stopAfterEachTest();
 
 const PATHS = ["/healthz", "/readyz", "/metrics", "/stats", "/no-such-page"];
 
@@ -30,7 +20,7 @@ const PATHS = ["/healthz", "/readyz", "/metrics", "/stats", "/no-such-page"];
 async function lifeOf(env: Record<string, string>, outcome: "ready" | "refused", during?: (svc: AggregatorProcess) => Promise<void>): Promise<string> {
   // Debug level so every line the service can write is written.
   const svc = await AggregatorProcess.start({ env: { DB_PATH: join(tempDir(), "agg.db"), PUBLISH_INTERVAL: "200", INGEST_MODE: "core", LOG_LEVEL: "debug", ...env } });
-  cleanup.push(() => svc.stop());
+  onCleanup(() => svc.stop());
   const heard: string[] = [];
   if (outcome === "ready") {
     await svc.waitReady();

@@ -6,7 +6,7 @@ import { VERSION } from "../version.ts";
 import { assertTransportAvailable } from "./cli-connection.ts";
 import type { Command, Env } from "./command.ts";
 import { readEnvFile } from "./env-file.ts";
-import { fileErrorText } from "./file-errors.ts";
+import { fileErrorText } from "../file-errors.ts";
 import { EXIT } from "./exit-codes.ts";
 import { configurationHelp } from "./help.ts";
 import { suggest } from "./options.ts";

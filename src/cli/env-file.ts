@@ -1,7 +1,7 @@
 // Reads a systemd EnvironmentFile (NAME=value lines), so check-config can validate /etc/aggregator/env before a restart.
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../config/config.ts";
-import { fileErrorText } from "./file-errors.ts";
+import { fileErrorText } from "../file-errors.ts";
 
 /** The subset of systemd's syntax that deployments use: comments, blank lines, NAME=value, optional quotes. */
 export function parseEnvFile(text: string, path: string): Map<string, string> {

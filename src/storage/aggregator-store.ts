@@ -2,6 +2,7 @@
 import { mkdirSync, accessSync, constants } from "node:fs";
 import { dirname } from "node:path";
 import type { BatchEffect, RecordLookup } from "../core/batch.ts";
+import { fileErrorText } from "../file-errors.ts";
 import { COUNTER_FAMILIES, CounterSet, type CounterFamily } from "../core/counters.ts";
 import { DAY_MS, type RestoredState } from "../core/network-state.ts";
 import type { InvoiceRecord, NodeRecord, NodeStatus, TaskRecord } from "../core/records.ts";
@@ -83,7 +84,7 @@ function prepareFolder(path: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new StorageError(`DB_PATH: cannot create folder ${dir}: ${(err as Error).message}`, "DB_PATH");
+    throw new StorageError(`DB_PATH: cannot create folder ${dir}: ${fileErrorText(err)}`, "DB_PATH");
   }
   try {
     accessSync(dir, constants.W_OK);

@@ -127,6 +127,7 @@ function parseServers(value: string): Pick<NatsSettings, "servers" | "transport"
     }
     const k = SCHEMES[url.protocol];
     if (!k) throw new Error(`"${redactUrl(s)}" has scheme ${url.protocol.replace(":", "")}, which is not supported`);
+    if (url.host === "") throw new Error(`"${redactUrl(s)}" has no host (write scheme://host:port)`);
     if (kind && kind.transport !== k.transport) throw new Error("mixes WebSocket and TCP servers");
     kind = k;
   }
@@ -145,7 +146,8 @@ function fileReadable(path: string): boolean {
 /** Hides user:password@ in a URL so it can be shown in logs and errors, parseable or not. */
 export function redactUrl(url: string): string {
   // Greedy to the last "@": a password may itself contain "@" or "/".
-  return url.replace(/\/\/.*@/, "//[redacted]@");
+  if (url.includes("//")) return url.replace(/\/\/.*@/, "//[redacted]@");
+  return url.replace(/^([a-z]+:).*@/i, "$1[redacted]@");
 }
 
 function allowedFor(name: string): string {
@@ -197,7 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const dbPath = read("DB_PATH").trim();
   if (dbPath === "") throw new ConfigError(`DB_PATH: is empty; allowed: ${allowedFor("DB_PATH")}`);
 
-  return {
+  const config: Config = {
     nats: { ...servers, user, password, token, credsFile, nkeySeedFile, tlsCaFile, tlsCertFile, tlsKeyFile },
     limits: {
       perNodeRate: parse("RATE_LIMIT_PER_NODE", integer(0, 1_000_000)),
@@ -225,11 +227,40 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: parse("LOG_LEVEL", z.enum(LOG_LEVELS, { error: "is not a log level" })),
     logFormat: parse("LOG_FORMAT", z.enum(["text", "json"], { error: "is not a log format" })),
   };
+  fitRetention(config, (name) => optional(name) !== undefined);
+  return config;
+}
+
+/**
+ * Deduplication forgets a task once its row is pruned, so nothing older than the retention
+ * may still arrive: neither a sender timestamp that old nor a stream replay that far back.
+ * Unset, both follow a short retention (at most half of it); set, they must stay below it.
+ */
+function fitRetention(config: Config, isSet: (name: string) => boolean): void {
+  const retentionMs = config.retentionDays * 86_400_000;
+  const l = config.limits;
+  const js = config.jetstream;
+  if (!isSet("MAX_MESSAGE_AGE_MS")) l.maxMessageAgeMs = Math.min(l.maxMessageAgeMs, retentionMs / 2);
+  if (!isSet("JS_MAX_AGE_HOURS")) js.maxAgeHours = Math.max(1, Math.min(js.maxAgeHours, Math.floor((config.retentionDays * 24) / 2)));
+  if (l.maxMessageAgeMs >= retentionMs) {
+    throw new ConfigError(`MAX_MESSAGE_AGE_MS: ${l.maxMessageAgeMs} reaches past RETENTION_DAYS (${config.retentionDays}); allowed: less than ${retentionMs}, or raise RETENTION_DAYS`);
+  }
+  if (config.ingestMode !== "core" && js.maxAgeHours * 3_600_000 >= retentionMs) {
+    throw new ConfigError(`JS_MAX_AGE_HOURS: ${js.maxAgeHours} reaches past RETENTION_DAYS (${config.retentionDays}); allowed: less than ${config.retentionDays * 24}, or raise RETENTION_DAYS`);
+  }
 }
 
 /** The configured secrets, so output paths can scrub them whatever the code path. */
 export function secretsOf(config: Config): string[] {
-  return [config.nats.password, config.nats.token].filter((s): s is string => typeof s === "string" && s.length > 0);
+  const inUrls = config.nats.servers.flatMap((s) => {
+    try {
+      const u = new URL(s);
+      return [decodeURIComponent(u.password), u.password];
+    } catch {
+      return [];
+    }
+  });
+  return [config.nats.password, config.nats.token, ...inUrls].filter((s): s is string => typeof s === "string" && s.length > 0);
 }
 
 /** The effective configuration with secrets replaced, safe to print. */

@@ -67,12 +67,32 @@ export function invoiceContributions(i: InvoiceRecord): Contribution[] {
 
 type TaskEvent = TaskReceivedEvent | TaskCompletedEvent;
 
-/**
- * Folds one report into a task. Known facts are never overwritten: the first
- * value seen for a field wins and the first completion fixes the outcome, so
- * repeats are no-ops and receipt/completion order does not change the result.
- * The earliest arrival is the first-seen time (a replayed backlog can arrive late).
+/*
+ * Merge rules. PROTOCOL.md: "order does not matter". Every rule below is therefore
+ * commutative, so any arrival order of the same reports gives the same record:
+ * - a fact (chain, task type, block, hash) takes the smallest value reported;
+ * - an outcome, an invoice's buckets and the first-seen time come from the earliest
+ *   report, ties broken by a fixed order of the values (a failure before a success);
+ * - a node's status is the latest one, offline winning a tie.
+ * Repeats are therefore no-ops, and a later receipt only adds what the completion lacked.
  */
+
+/** The smaller of two known values (either may be unknown). */
+function least<T extends string | number>(a: T | null, b: T | null | undefined): T | null {
+  if (b === null || b === undefined) return a;
+  if (a === null) return b;
+  return b < a ? b : a;
+}
+
+function outcomeKey(o: TaskOutcome): string {
+  return `${o.success ? 1 : 0}|${o.cached ? 1 : 0}|${o.executionTimeBucket}|${o.gasUsedBucket}|${o.status ?? ""}`;
+}
+
+/** Whether `a` was reported before `b`, by arrival time and then by the fixed order of keys. */
+function before(aAt: number, aKey: string, bAt: number, bKey: string): boolean {
+  return aAt < bAt || (aAt === bAt && aKey < bKey);
+}
+
 export function mergeTask(prev: TaskRecord | undefined, e: TaskEvent): TaskRecord {
   const d = e.data;
   const next: TaskRecord = prev
@@ -82,25 +102,31 @@ export function mergeTask(prev: TaskRecord | undefined, e: TaskEvent): TaskRecor
         chainId: null, taskType: null, blockNumber: null, blockHash: null, taskHash: null,
         received: false, outcome: null,
       };
-  if (e.at < next.firstSeen) {
+  if (before(e.at, e.nodeId, next.firstSeen, next.firstNodeId)) {
     next.firstSeen = e.at;
     next.firstNodeId = e.nodeId;
   }
-  next.chainId ??= d.chainId ?? null;
-  next.blockNumber ??= d.blockNumber ?? null;
-  next.blockHash ??= d.blockHash ?? null;
-  next.taskHash ??= d.taskHash ?? null;
+  next.chainId = least(next.chainId, d.chainId);
+  next.blockNumber = least(next.blockNumber, d.blockNumber);
+  next.blockHash = least(next.blockHash, d.blockHash);
+  next.taskHash = least(next.taskHash, d.taskHash);
   if (e.type === "task_received") {
     next.received = true;
-    next.taskType ??= e.data.taskType;
-  } else if (next.outcome === null) {
+    next.taskType = least(next.taskType, e.data.taskType);
+  } else {
     const c = e.data;
-    next.outcome = {
+    const reported: TaskOutcome = {
       success: c.success, status: c.status ?? null, cached: c.cached,
       executionTimeBucket: c.executionTimeBucket, gasUsedBucket: c.gasUsedBucket, at: e.at,
     };
+    const held = next.outcome;
+    if (held === null || before(reported.at, outcomeKey(reported), held.at, outcomeKey(held))) next.outcome = reported;
   }
   return next;
+}
+
+function invoiceKey(nodeId: string, i: Pick<InvoiceRecord, "stepsComputedBucket" | "memoryUsedBucket" | "operation">): string {
+  return `${nodeId}|${i.stepsComputedBucket}|${i.memoryUsedBucket}|${i.operation}`;
 }
 
 export function mergeInvoice(prev: InvoiceRecord | undefined, e: InvoiceCreatedEvent): InvoiceRecord {
@@ -113,13 +139,23 @@ export function mergeInvoice(prev: InvoiceRecord | undefined, e: InvoiceCreatedE
     };
   }
   const next = { ...prev };
-  if (e.at < next.firstSeen) {
+  // The earliest report describes the invoice.
+  if (before(e.at, invoiceKey(e.nodeId, d), next.firstSeen, invoiceKey(next.firstNodeId, next))) {
     next.firstSeen = e.at;
     next.firstNodeId = e.nodeId;
+    next.stepsComputedBucket = d.stepsComputedBucket;
+    next.memoryUsedBucket = d.memoryUsedBucket;
+    next.operation = d.operation;
   }
-  next.taskIdHash ??= d.taskIdHash ?? null;
-  next.chainId ??= d.chainId ?? null;
+  next.taskIdHash = least(next.taskIdHash, d.taskIdHash);
+  next.chainId = least(next.chainId, d.chainId);
   return next;
+}
+
+const STATUS_RANK = { online: 1, offline: 2 } as const;
+
+function placeKey(continent: string | null | undefined, location: string | null | undefined): string {
+  return `${continent ?? ""}|${location ?? ""}`;
 }
 
 /** Any message proves the node alive at its arrival time; status follows the latest status-bearing message. */
@@ -129,7 +165,13 @@ export function mergeNode(prev: NodeRecord | undefined, nodeId: string, at: numb
     : { nodeId, firstSeen: at, lastSeen: at, status: null, statusAt: 0, continent: null, location: null };
   if (at < next.firstSeen) next.firstSeen = at;
   if (at > next.lastSeen) next.lastSeen = at;
-  if (status !== undefined && at >= next.statusAt) {
+  if (status === undefined) return next;
+  const current = next.status === null ? 0 : STATUS_RANK[next.status];
+  const newer = at > next.statusAt ||
+    (at === next.statusAt && (STATUS_RANK[status] > current ||
+      (STATUS_RANK[status] === current && place !== undefined &&
+        placeKey(place.continentBucket, place.locationBucket) < placeKey(next.continent, next.location))));
+  if (newer) {
     next.status = status;
     next.statusAt = at;
     if (place) {
@@ -147,7 +189,8 @@ export function sameTask(a: TaskRecord, b: TaskRecord): boolean {
 }
 
 export function sameInvoice(a: InvoiceRecord, b: InvoiceRecord): boolean {
-  return a.firstSeen === b.firstSeen && a.firstNodeId === b.firstNodeId && a.taskIdHash === b.taskIdHash && a.chainId === b.chainId;
+  return a.firstSeen === b.firstSeen && a.firstNodeId === b.firstNodeId && a.taskIdHash === b.taskIdHash && a.chainId === b.chainId &&
+    a.stepsComputedBucket === b.stepsComputedBucket && a.memoryUsedBucket === b.memoryUsedBucket && a.operation === b.operation;
 }
 
 export function sameNode(a: NodeRecord, b: NodeRecord): boolean {

@@ -27,7 +27,8 @@ function textValue(v: unknown): string {
 
 export function createLogger(opts: LoggerOptions): Logger {
   const write = opts.write ?? ((line: string) => console.log(line));
-  const secrets = (opts.secrets ?? []).filter((s) => s.length > 0);
+  // A secret may appear as written or JSON-escaped (a password holding a quote or backslash).
+  const secrets = (opts.secrets ?? []).filter((s) => s.length > 0).flatMap((s) => [JSON.stringify(s).slice(1, -1), s]);
   const scrub = (line: string) => secrets.reduce((acc, s) => acc.split(s).join("[redacted]"), line);
   const min = RANK[opts.level];
 

@@ -3,7 +3,8 @@
 /** Called once a message's effect is committed (JetStream acks here); absent for core NATS. */
 export type Ack = () => void;
 
-export type DeliveryHandler = (subject: string, payload: Uint8Array, arrivedAt: number, ack?: Ack) => void;
+/** `seq` is JetStream's stream sequence: the same for every redelivery of one message. */
+export type DeliveryHandler = (subject: string, payload: Uint8Array, arrivedAt: number, ack?: Ack, seq?: number) => void;
 
 export interface IngestStatus {
   mode: "core" | "jetstream";

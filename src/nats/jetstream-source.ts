@@ -6,7 +6,7 @@ import {
 } from "@nats-io/jetstream";
 import type { JetStreamSettings } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
-import { INBOUND_SUBJECTS } from "../protocol/subjects.ts";
+import { INBOUND_SUBJECTS, STATS_SUBJECT } from "../protocol/subjects.ts";
 import type { DeliveryHandler, IngestSource, IngestStatus } from "./ingest-source.ts";
 
 const NS_PER_MS = 1_000_000;
@@ -99,12 +99,17 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
     max_messages: PULL_BATCH,
     callback: (m) => {
       const seq = m.seq;
+      // An operator's stream over "truebit.>" also holds our own stats: not an inbound message.
+      if (m.subject === STATS_SUBJECT) {
+        m.ack();
+        return;
+      }
       // Server time, so a backlog replayed after downtime lands where it happened.
       const at = Number(m.timestampNanos / 1_000_000n);
       handle(m.subject, m.data, at, () => {
         m.ack();
         if (seq > lastAckedSeq) lastAckedSeq = seq;
-      });
+      }, seq);
     },
   });
 

@@ -44,7 +44,7 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
   let ingestStatus: IngestStatus | null = null;
   keeper = new NatsConnectionKeeper(config.nats, log, async (nc) => {
     source = null;
-    source = await openIngest(nc, config, keeper.state, (subject, payload, at, ack) => pipeline.accept(subject, payload, at, ack), log);
+    source = await openIngest(nc, config, keeper.state, (subject, payload, at, ack, seq) => pipeline.accept(subject, payload, at, ack, seq), log);
     ingestStatus = await source.status();
     publisher.publishNow();
   });
@@ -73,7 +73,7 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
     metrics: () => {
       const mem = process.memoryUsage();
       return {
-        ingest: metrics.total(), mode: ingestStatus, waiting: pipeline.pending, dropped: pipeline.dropped,
+        ingest: metrics.total(), mode: ingestStatus, waiting: pipeline.pending, dropped: pipeline.dropped, redelivered: pipeline.redelivered,
         nodesInMemory: state.nodes.size, rateLimitedNodesTracked: admission.trackedNodes,
         memory: { heapUsedBytes: mem.heapUsed, rssBytes: mem.rss }, uptimeMs: Date.now() - started,
       };

@@ -24,9 +24,28 @@ export interface PipelineOptions {
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = { maxBatch: 10_000, maxDelayMs: 50, maxBacklog: 500_000 };
 
 const KNOWN_VERSIONS = new Set(["1.0"]);
+
+/**
+ * Acks go out on the connection the message came in on; if that connection has closed
+ * since, the ack fails and the server redelivers (a repeat, recognised as such). Never throws.
+ */
+function safeAck(ack: Ack | undefined): void {
+  try {
+    ack?.();
+  } catch {
+    // redelivered later and deduplicated
+  }
+}
 const RETRY_MS = 1000;
 /** A disk at its limit can fail and succeed in turn; one error line a minute is enough to act on. */
 const ERROR_LOG_EVERY_MS = 60_000;
+
+/** A valid, admitted message waiting for its batch's commit; `ack` runs once that commit is done. */
+interface Held {
+  event: InboundEvent;
+  ack?: Ack;
+  seq?: number;
+}
 
 export interface StorageHealth {
   writable: boolean;
@@ -35,12 +54,14 @@ export interface StorageHealth {
 
 export class IngestPipeline {
   readonly storage: StorageHealth = { writable: true, lastError: null };
-  private queue: InboundEvent[] = [];
-  /** acks[i] belongs to queue[i]; called once that event's batch is committed. */
-  private acks: (Ack | undefined)[] = [];
+  private queue: Held[] = [];
+  /** Held JetStream messages by stream sequence: a redelivered copy only takes over the ack. */
+  private readonly heldBySeq = new Map<number, Held>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private lastErrorLoggedAt = Number.NEGATIVE_INFINITY;
+  /** JetStream redeliveries of messages already held (storage was failing for longer than the ack wait). */
+  redelivered = 0;
   /** Messages not taken because storage stayed unavailable and the backlog was full (JetStream redelivers them). */
   dropped = 0;
 
@@ -53,32 +74,46 @@ export class IngestPipeline {
     private readonly opts: PipelineOptions = DEFAULT_PIPELINE_OPTIONS,
   ) {}
 
-  /** Entry point for every raw message; never throws. `ack` runs once the message's effect is committed. */
-  accept(subject: string, payload: Uint8Array, at: number, ack?: Ack): void {
+  /**
+   * Entry point for every raw message; never throws. `ack` runs once the message's effect is
+   * committed. `seq` (JetStream's stream sequence) identifies redeliveries of a message still held.
+   */
+  accept(subject: string, payload: Uint8Array, at: number, ack?: Ack, seq?: number): void {
     // Not acked: a JetStream message arriving during shutdown is redelivered to the next run.
     if (this.closed) return;
+    if (seq !== undefined) {
+      const held = this.heldBySeq.get(seq);
+      if (held) {
+        // Redelivered while we still hold it (storage is failing): not a new message; the
+        // newest delivery's ack is the one the server will honour.
+        held.ack = ack;
+        this.redelivered++;
+        return;
+      }
+    }
     this.metrics.received();
     const started = performance.now();
     const result = decodeMessage(subject, payload, at);
     this.metrics.validationTook(performance.now() - started);
     if (!result.ok) {
       this.metrics.invalid(result.reason);
-      ack?.(); // it will never become valid: redelivery would only count it again
+      safeAck(ack); // it will never become valid: redelivery would only count it again
       return;
     }
     if (!KNOWN_VERSIONS.has(result.event.version)) this.metrics.unknownVersion();
     const refusal = this.admission.check(result.event);
     if (refusal) {
       this.metrics.rejected(refusal);
-      ack?.(); // refused on purpose: redelivery would be refused again
+      safeAck(ack); // refused on purpose, as in core mode
       return;
     }
     if (this.queue.length >= this.opts.maxBacklog) {
-      this.dropped++;
+      this.dropped++; // not acked: JetStream redelivers it
       return;
     }
-    this.queue.push(result.event);
-    this.acks.push(ack);
+    const held: Held = { event: result.event, ack, seq };
+    this.queue.push(held);
+    if (seq !== undefined) this.heldBySeq.set(seq, held);
     if (this.queue.length >= this.opts.maxBatch && this.storage.writable) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.storage.writable ? this.opts.maxDelayMs : RETRY_MS);
   }
@@ -99,7 +134,7 @@ export class IngestPipeline {
       try {
         effect = this.store.commitBatch((lookup) => {
           const builder = new BatchBuilder(lookup, this.state.nodes);
-          for (const e of batch) builder.add(e);
+          for (const h of batch) builder.add(h.event);
           return builder.effect();
         });
       } catch (err) {
@@ -107,12 +142,15 @@ export class IngestPipeline {
         if (!this.closed) this.timer = setTimeout(() => this.flush(), RETRY_MS);
         return false;
       }
+      // Committed: the batch leaves the queue before any ack, so a failing ack cannot replay it.
+      this.queue = this.queue.length === batch.length ? [] : this.queue.slice(batch.length);
       this.state.apply(effect);
       this.admission.stored();
       this.metrics.committed(effect.accepted, effect.duplicates);
-      for (let i = 0; i < batch.length; i++) this.acks[i]?.();
-      this.queue = this.queue.length === batch.length ? [] : this.queue.slice(batch.length);
-      this.acks = this.acks.length === batch.length ? [] : this.acks.slice(batch.length);
+      for (const h of batch) {
+        if (h.seq !== undefined) this.heldBySeq.delete(h.seq);
+        safeAck(h.ack);
+      }
       this.storageRecovered();
     }
     return true;

@@ -38,7 +38,7 @@ export class StatsPublisher {
   /** Publishes the current figures; answers false when NATS is not connected (nothing is sent or recorded). */
   publishNow(now = Date.now()): boolean {
     // Stats include everything received so far, so a message never reflects half a batch.
-    this.pipeline.flush();
+    const flushed = this.pipeline.flush();
     const msg = buildNetworkStats(this.state, now, { activeWindowMs: this.opts.activeWindowMs, minNodesPerBucket: this.opts.minNodesPerBucket });
     if (!this.publish(STATS_SUBJECT, JSON.stringify(msg))) return false;
     this.lastPublishedAt = now;
@@ -46,7 +46,8 @@ export class StatsPublisher {
     try {
       this.store.recordStats(msg, now);
       this.prune(now);
-      this.pipeline.storageRecovered();
+      // Healthy only if the batches went through too: the history row alone proves little.
+      if (flushed) this.pipeline.storageRecovered();
     } catch (err) {
       this.pipeline.storageFailed(err);
     }

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "bun:test";
-import { ConfigError, VARIABLES, describeConfig, loadConfig } from "../../src/config/config.ts";
+import { ConfigError, VARIABLES, describeConfig, loadConfig, secretsOf } from "../../src/config/config.ts";
 
 function allowed(name: string): string {
   const spec = VARIABLES.find((v) => v.name === name);
@@ -219,5 +219,25 @@ describe("secrets stay secret", () => {
     expect(err.message).toStartWith("NATS_URL:");
     expect(err.message).not.toContain(secret);
     expect(err.message).not.toContain("ss-9c1e");
+  });
+});
+
+describe("retention and replay", () => {
+  test("unset message and stream ages follow a short retention; set ones reaching past it are refused", () => {
+    const short = loadConfig({ RETENTION_DAYS: "1" });
+    expect(short.limits.maxMessageAgeMs).toBe(12 * 3_600_000);
+    expect(short.jetstream.maxAgeHours).toBe(12);
+    expect(loadConfig({}).limits.maxMessageAgeMs).toBe(7 * 86_400_000);
+    expect(() => loadConfig({ RETENTION_DAYS: "7", MAX_MESSAGE_AGE_MS: "604800000" })).toThrow(
+      "MAX_MESSAGE_AGE_MS: 604800000 reaches past RETENTION_DAYS (7); allowed: less than 604800000, or raise RETENTION_DAYS",
+    );
+    expect(() => loadConfig({ RETENTION_DAYS: "2", JS_MAX_AGE_HOURS: "48" })).toThrow("JS_MAX_AGE_HOURS: 48 reaches past RETENTION_DAYS (2)");
+    expect(loadConfig({ RETENTION_DAYS: "2", JS_MAX_AGE_HOURS: "48", INGEST_MODE: "core" }).retentionDays).toBe(2);
+  });
+
+  test("a URL without a host is refused, and a password in a URL is a secret to scrub", () => {
+    expect(() => loadConfig({ NATS_URL: "nats:alice:s3cret@host" })).toThrow(/has no host/);
+    expect(() => loadConfig({ NATS_URL: "nats:alice:s3cret@host" })).not.toThrow(/s3cret/);
+    expect(secretsOf(loadConfig({ NATS_URL: "nats://alice:p%40ss@127.0.0.1:4222" }))).toContain("p@ss");
   });
 });

@@ -46,6 +46,8 @@ export interface NodeRecord {
   statusAt: number;
   continent: string | null;
   location: string | null;
+  /** Arrival time of the heartbeat that set continent and location; null until a heartbeat. */
+  placeAt: number | null;
 }
 
 export function taskContributions(t: TaskRecord): Contribution[] {
@@ -73,7 +75,8 @@ type TaskEvent = TaskReceivedEvent | TaskCompletedEvent;
  * - a fact (chain, task type, block, hash) takes the smallest value reported;
  * - an outcome, an invoice's buckets and the first-seen time come from the earliest
  *   report, ties broken by a fixed order of the values (a failure before a success);
- * - a node's status is the latest one, offline winning a tie.
+ * - a node's status is the latest one, offline winning a tie;
+ * - a node's place is that of its latest heartbeat, whatever other messages say.
  * Repeats are therefore no-ops, and a later receipt only adds what the completion lacked.
  */
 
@@ -154,29 +157,46 @@ export function mergeInvoice(prev: InvoiceRecord | undefined, e: InvoiceCreatedE
 
 const STATUS_RANK = { online: 1, offline: 2 } as const;
 
-function placeKey(continent: string | null | undefined, location: string | null | undefined): string {
-  return `${continent ?? ""}|${location ?? ""}`;
+type Place = Pick<HeartbeatEvent["data"], "continentBucket" | "locationBucket">;
+
+/**
+ * Orders two places reported by heartbeats of the same millisecond, free of arrival order:
+ * the one that says more (continent, location) wins, then the smaller text.
+ */
+function placeWins(continent: string | null, location: string | null, heldContinent: string | null, heldLocation: string | null): boolean {
+  const said = (c: string | null, l: string | null) => (c === null ? 0 : 1) + (l === null ? 0 : 1);
+  const a = said(continent, location);
+  const b = said(heldContinent, heldLocation);
+  if (a !== b) return a > b;
+  return `${continent ?? ""}\u0000${location ?? ""}` < `${heldContinent ?? ""}\u0000${heldLocation ?? ""}`;
 }
 
-/** Any message proves the node alive at its arrival time; status follows the latest status-bearing message. */
-export function mergeNode(prev: NodeRecord | undefined, nodeId: string, at: number, status?: NodeStatus, place?: HeartbeatEvent["data"]): NodeRecord {
+/**
+ * Any message proves the node alive at its arrival time. Status follows the latest
+ * status-bearing message (offline wins a tie). Place follows the latest heartbeat alone:
+ * joins, leaves, tasks and invoices carry no place and so never set, replace or hide it.
+ */
+export function mergeNode(prev: NodeRecord | undefined, nodeId: string, at: number, status?: NodeStatus, place?: Place): NodeRecord {
   const next: NodeRecord = prev
     ? { ...prev }
-    : { nodeId, firstSeen: at, lastSeen: at, status: null, statusAt: 0, continent: null, location: null };
+    : { nodeId, firstSeen: at, lastSeen: at, status: null, statusAt: 0, continent: null, location: null, placeAt: null };
   if (at < next.firstSeen) next.firstSeen = at;
   if (at > next.lastSeen) next.lastSeen = at;
-  if (status === undefined) return next;
-  const current = next.status === null ? 0 : STATUS_RANK[next.status];
-  const newer = at > next.statusAt ||
-    (at === next.statusAt && (STATUS_RANK[status] > current ||
-      (STATUS_RANK[status] === current && place !== undefined &&
-        placeKey(place.continentBucket, place.locationBucket) < placeKey(next.continent, next.location))));
-  if (newer) {
-    next.status = status;
-    next.statusAt = at;
-    if (place) {
-      next.continent = place.continentBucket ?? null;
-      next.location = place.locationBucket ?? null;
+  if (status !== undefined) {
+    const current = next.status === null ? 0 : STATUS_RANK[next.status];
+    if (at > next.statusAt || (at === next.statusAt && STATUS_RANK[status] > current)) {
+      next.status = status;
+      next.statusAt = at;
+    }
+  }
+  if (place !== undefined) {
+    const continent = place.continentBucket ?? null;
+    const location = place.locationBucket ?? null;
+    if (next.placeAt === null || at > next.placeAt ||
+      (at === next.placeAt && placeWins(continent, location, next.continent, next.location))) {
+      next.continent = continent;
+      next.location = location;
+      next.placeAt = at;
     }
   }
   return next;
@@ -195,5 +215,5 @@ export function sameInvoice(a: InvoiceRecord, b: InvoiceRecord): boolean {
 
 export function sameNode(a: NodeRecord, b: NodeRecord): boolean {
   return a.firstSeen === b.firstSeen && a.lastSeen === b.lastSeen && a.status === b.status &&
-    a.statusAt === b.statusAt && a.continent === b.continent && a.location === b.location;
+    a.statusAt === b.statusAt && a.continent === b.continent && a.location === b.location && a.placeAt === b.placeAt;
 }

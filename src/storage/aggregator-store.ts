@@ -7,7 +7,7 @@ import { COUNTER_FAMILIES, CounterSet, type CounterFamily } from "../core/counte
 import { DAY_MS, type RestoredState } from "../core/network-state.ts";
 import type { InvoiceRecord, NodeRecord, NodeStatus, TaskRecord } from "../core/records.ts";
 import type { NetworkStatsMessage } from "../protocol/stats-message.ts";
-import { PRAGMAS, SCHEMA_V1, SCHEMA_VERSION } from "./schema.ts";
+import { PRAGMAS, SCHEMA_V1, SCHEMA_V2, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, transaction, type SqlDatabase, type SqlRow, type SqlStatement } from "./sqlite-driver.ts";
 
 const PRUNE_CHUNK = 5000;
@@ -74,6 +74,7 @@ function nodeFromRow(r: SqlRow): NodeRecord {
     statusAt: Number(r.status_at),
     continent: str(r.continent),
     location: str(r.location),
+    placeAt: num(r.place_at),
   };
 }
 
@@ -119,7 +120,7 @@ export class AggregatorStore implements RecordLookup {
           first_seen = excluded.first_seen, first_node_id = excluded.first_node_id, task_id_hash = excluded.task_id_hash,
           chain_id = excluded.chain_id`),
       putNode: db.prepare(`INSERT OR REPLACE INTO active_nodes
-        (node_id, first_seen, last_seen, status, status_at, continent, location) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+        (node_id, first_seen, last_seen, status, status_at, continent, location, place_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       addCounter: db.prepare(`INSERT INTO lifetime_counters (family, key, value) VALUES (?, ?, ?)
         ON CONFLICT (family, key) DO UPDATE SET value = value + excluded.value`),
       putHistory: db.prepare(`INSERT INTO network_stats_history
@@ -200,7 +201,7 @@ export class AggregatorStore implements RecordLookup {
       this.st.putInvoice!.run(i.invoiceIdHash, i.firstSeen, i.firstNodeId, i.taskIdHash, i.chainId, i.stepsComputedBucket, i.memoryUsedBucket, i.operation);
     }
     for (const n of effect.nodes) {
-      this.st.putNode!.run(n.nodeId, n.firstSeen, n.lastSeen, n.status, n.statusAt, n.continent, n.location);
+      this.st.putNode!.run(n.nodeId, n.firstSeen, n.lastSeen, n.status, n.statusAt, n.continent, n.location, n.placeAt);
     }
     for (const [family, key, delta] of effect.counters.entries()) this.st.addCounter!.run(family, key, delta);
   }
@@ -267,7 +268,8 @@ function migrate(db: SqlDatabase): void {
   }
   if (current === SCHEMA_VERSION) return;
   transaction(db, () => {
-    db.exec(SCHEMA_V1);
+    if (current < 1) db.exec(SCHEMA_V1);
+    if (current < 2) db.exec(SCHEMA_V2);
     db.prepare("INSERT OR REPLACE INTO schema_meta (key, value) VALUES ('version', ?)").run(String(SCHEMA_VERSION));
   });
 }

@@ -1,6 +1,6 @@
 // The SQLite schema and its migrations; table names follow the original seed.
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const PRAGMAS = `
 PRAGMA journal_mode = WAL;
@@ -89,4 +89,12 @@ CREATE TABLE IF NOT EXISTS network_stats_history (
   stats_json        TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS network_stats_history_published_at ON network_stats_history (published_at);
+`;
+
+// Version 2: a node's place keeps the time of the heartbeat that set it, so joins and other
+// messages at the same or later time cannot hide it. Rows from version 1 hold a place set at or
+// before status_at; that is the best time they can be given.
+export const SCHEMA_V2 = `
+ALTER TABLE active_nodes ADD COLUMN place_at INTEGER;
+UPDATE active_nodes SET place_at = status_at WHERE continent IS NOT NULL OR location IS NOT NULL;
 `;

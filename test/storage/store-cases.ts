@@ -13,6 +13,7 @@ import {
   type OutboundMessage, hashFor, heartbeat, invoiceCreated, nodeIdFor, nodeLeft, taskCompleted, taskReceived,
 } from "../../src/simulation/monitor-messages.ts";
 import { AggregatorStore, StorageError } from "../../src/storage/aggregator-store.ts";
+import { SCHEMA_VERSION } from "../../src/storage/schema.ts";
 
 export interface StoreCase {
   name: string;
@@ -104,7 +105,7 @@ export const STORE_CASES: StoreCase[] = [
         assert.equal(String(store.db.prepare("PRAGMA journal_mode").get()?.journal_mode).toLowerCase(), "wal");
         const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => String(r.name));
         for (const table of [...TABLES, "lifetime_counters", "schema_meta"]) assert.ok(tables.includes(table), `table ${table} exists`);
-        assert.equal(String(store.db.prepare("SELECT value FROM schema_meta WHERE key = 'version'").get()?.value), "1");
+        assert.equal(String(store.db.prepare("SELECT value FROM schema_meta WHERE key = 'version'").get()?.value), String(SCHEMA_VERSION));
         assert.deepEqual(rowCounts(store), { aggregated_tasks: 0, aggregated_invoices: 0, active_nodes: 0, network_stats_history: 0 });
         assert.ok(store.restore(NOW).counters.isEmpty());
       });
@@ -341,7 +342,7 @@ export const STORE_CASES: StoreCase[] = [
       });
       await assert.rejects(AggregatorStore.open(path), (err: unknown) => {
         assert.ok(err instanceof StorageError, `expected a StorageError, got ${String(err)}`);
-        assert.match(err.message, /schema version 7 is newer than this build understands \(1\)/);
+        assert.match(err.message, new RegExp(`schema version 7 is newer than this build understands \\(${SCHEMA_VERSION}\\)`));
         assert.match(err.message, /newer aggregator/);
         assert.ok(err.message.includes(path), `message names ${path}: ${err.message}`);
         return true;

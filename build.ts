@@ -23,6 +23,17 @@ if (unknown.length > 0) {
 }
 const targets = requested.length > 0 ? requested : [...TARGETS];
 
+/** The checkout's commit (with "-dirty" for uncommitted changes), or "" outside a git checkout. */
+function checkoutCommit(): string {
+  const git = (args: string[]) => Bun.spawnSync(["git", ...args], { stdout: "pipe", stderr: "ignore" });
+  const head = git(["rev-parse", "--short=12", "HEAD"]);
+  if (head.exitCode !== 0) return "";
+  const dirty = git(["status", "--porcelain", "--untracked-files=no"]).stdout.toString().trim() !== "";
+  return head.stdout.toString().trim() + (dirty ? "-dirty" : "");
+}
+const commit = checkoutCommit();
+const stamp = ["--define", `AGGREGATOR_BUILD_COMMIT=${JSON.stringify(commit)}`];
+
 const started = performance.now();
 const built: string[] = [];
 mkdirSync("dist", { recursive: true });
@@ -35,6 +46,7 @@ if (targets.includes("binary")) {
     "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
     // better-sqlite3 is the Node fallback; the binary always has bun:sqlite.
     "--external", "better-sqlite3",
+    ...stamp,
     "--outfile", BINARY,
   ]);
   built.push(`${BINARY} (${(statSync(BINARY).size / 1024 / 1024).toFixed(1)} MiB)`);
@@ -42,9 +54,9 @@ if (targets.includes("binary")) {
 if (targets.includes("node")) {
   rmSync("dist/node", { recursive: true, force: true });
   // Node 20 cannot run TypeScript: it gets one JavaScript bundle; better-sqlite3 stays a native module in node_modules.
-  run(["build", ENTRY, "--target=node", "--external", "better-sqlite3", "--outfile", NODE_BUNDLE]);
+  run(["build", ENTRY, "--target=node", "--external", "better-sqlite3", ...stamp, "--outfile", NODE_BUNDLE]);
   built.push(`${NODE_BUNDLE} (${(statSync(NODE_BUNDLE).size / 1024 / 1024).toFixed(1)} MiB)`);
 }
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-console.log(`built ${pkg.version}: ${built.join(" and ")} in ${seconds} s`);
+console.log(`built ${pkg.version}${commit ? ` (commit ${commit})` : ""}: ${built.join(" and ")} in ${seconds} s`);

@@ -6,7 +6,7 @@ import { commandHelp, mainHelp } from "./cli/help.ts";
 import { parseOptions, suggest } from "./cli/options.ts";
 import { ConfigError } from "./config/config.ts";
 import { StorageError } from "./storage/aggregator-store.ts";
-import { VERSION } from "./version.ts";
+import { versionLine } from "./version.ts";
 
 const HELP = ["--help", "-h"];
 
@@ -14,7 +14,7 @@ async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) return findCommand("run")!.run(parseOptions("run", [], []), process.env);
   if (HELP.includes(first)) return print(mainHelp(COMMANDS));
-  if (first === "--version" || first === "-v" || first === "version") return print(`${VERSION}\n`);
+  if (first === "--version" || first === "-v" || first === "version") return print(`${versionLine()}\n`);
   if (first === "help") {
     if (rest[0] === undefined) return print(mainHelp(COMMANDS));
     return print(commandHelp(commandNamed(rest[0])));

@@ -8,6 +8,7 @@ import { FederationClient } from "../helpers/federation-client.ts";
 import { TestNatsServer } from "../helpers/nats-server.ts";
 import { ALL_MESSAGES, EXPECTED } from "../helpers/scripted-federation.ts";
 import { BINARY, ensureBuilt } from "../runtimes/built-artifacts.ts";
+import pkg from "../../package.json" with { type: "json" };
 
 let buildOutput = "";
 beforeAll(() => {
@@ -21,7 +22,7 @@ function runIn(cwd: string, command: string[], env: Record<string, string> = {})
 }
 
 test("build.ts reports what it built: version, size and time", () => {
-  expect(buildOutput).toMatch(/built \d+\.\d+\.\d+: dist\/aggregator \(\d+\.\d MiB\) and dist\/node\/main\.js \(\d+\.\d MiB\) in \d+\.\d s/);
+  expect(buildOutput).toMatch(/built \d+\.\d+\.\d+ \(commit [0-9a-f]{12}(-dirty)?\): dist\/aggregator \(\d+\.\d MiB\) and dist\/node\/main\.js \(\d+\.\d MiB\) in \d+\.\d s/);
 });
 
 test("a copy of the binary runs alone, and ignores a stray .env and bunfig.toml in its working directory", () => {
@@ -34,7 +35,9 @@ test("a copy of the binary runs alone, and ignores a stray .env and bunfig.toml 
 
   const version = runIn(dir, [copy, "--version"]);
   expect(version.code).toBe(0);
-  expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  // Built in this git checkout: the version names the commit, as HEAD says.
+  const head = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: PROJECT_ROOT, encoding: "utf8" }).stdout.trim();
+  expect(version.stdout.trim()).toMatch(new RegExp(`^${pkg.version.replaceAll(".", "\\.")} \\(commit ${head}(-dirty)?\\)$`));
 
   const checked = runIn(dir, [copy, "check-config"], { DB_PATH: join(dir, "data/agg.db") });
   expect(checked.stderr).toBe("");

@@ -1,7 +1,7 @@
 // aggregator.service passes `systemd-analyze verify` and keeps the hardening an operator relies on.
 import { beforeAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT, tempDir } from "../helpers/aggregator-process.ts";
 import { BINARY, ensureBuilt } from "./built-artifacts.ts";
@@ -41,6 +41,18 @@ test("the service runs the binary as a dynamic user with its own state directory
   expect(service.get("Environment")).toContain("DB_PATH=/var/lib/aggregator/aggregator.db");
   // The leading "-" lets the unit start before the operator wrote the file; the defaults then apply.
   expect(value("EnvironmentFile")).toBe("-/etc/aggregator/env");
+});
+
+test("the unit's documentation links point at files that ship, installed where the README says", () => {
+  const links = unit.get("Unit")!.get("Documentation") ?? [];
+  expect(links.length).toBeGreaterThan(0);
+  const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
+  for (const link of links) {
+    const m = /^file:\/\/\/usr\/share\/doc\/aggregator\/([A-Z]+\.md)$/.exec(link);
+    expect(m, `Documentation=${link} is not a file under /usr/share/doc/aggregator`).not.toBeNull();
+    expect(existsSync(join(PROJECT_ROOT, m![1]!)), `${m![1]} must exist in the project`).toBe(true);
+    expect(readme).toMatch(new RegExp(`install .*-t /usr/share/doc/aggregator .*${m![1]!.replace(".", "\\.")}`));
+  }
 });
 
 test("restarts on failure with a limit, but not after a configuration error", () => {

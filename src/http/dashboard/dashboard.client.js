@@ -19,6 +19,28 @@
     };
   }
 
+  const pad = (n) => String(n).padStart(2, "0");
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  /** Tick labels in UTC (as the page's "as of"), as precise as the visible span needs. */
+  function timeTicks(u, ticks) {
+    const span = u.scales.x.max - u.scales.x.min;
+    let previous = "";
+    return ticks.map((t) => {
+      const d = new Date(t * 1000);
+      const hm = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+      let label;
+      if (span < 20) label = hm + ":" + pad(d.getUTCSeconds()) + "." + Math.floor(d.getUTCMilliseconds() / 100);
+      else if (span < 300) label = hm + ":" + pad(d.getUTCSeconds());
+      else if (span < 2 * 86400) label = hm;
+      else label = MONTHS[d.getUTCMonth()] + " " + d.getUTCDate() + (span < 10 * 86400 ? " " + hm : "");
+      // A label equal to the one before it says nothing new.
+      const shown = label === previous ? "" : label;
+      previous = label;
+      return shown;
+    });
+  }
+
   function options(id, width) {
     const color = COLORS[id];
     const bars = id === "new-tasks" && uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.8, 24] }) : undefined;
@@ -27,8 +49,9 @@
       width, height: HEIGHT,
       legend: { show: false },
       cursor: { points: { size: 6 } },
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       scales: { x: { time: true }, y: PERCENT[id] ? { range: [0, 100] } : { range: (u, min, max) => [0, Math.max(1, Math.ceil(max * 1.15))] } },
-      axes: [axis, Object.assign({}, axis, { size: 44, values: (u, vals) => vals.map((v) => (PERCENT[id] ? v + "%" : v.toLocaleString("en-US"))) })],
+      axes: [Object.assign({}, axis, { values: timeTicks }), Object.assign({}, axis, { size: 44, values: (u, vals) => vals.map((v) => (PERCENT[id] ? v + "%" : v.toLocaleString("en-US"))) })],
       series: [{}, { stroke: color, width: 2, fill: color + "22", paths: bars, points: { show: false } }],
     };
   }

@@ -14,7 +14,7 @@ const LAND: readonly (readonly [number, number])[][] = [
   [[-10, 36], [-9, 43], [-2, 44], [-5, 48], [2, 51], [8, 54], [10, 58], [5, 62], [15, 69], [28, 71], [40, 67], [60, 70], [80, 73], [105, 78],
     [140, 72], [180, 68], [180, 65], [160, 60], [155, 50], [140, 53], [135, 43], [128, 35], [122, 31], [120, 22], [108, 21], [106, 10],
     [100, 13], [100, 3], [104, 1], [98, 8], [94, 16], [90, 22], [80, 15], [77, 8], [72, 20], [66, 25], [57, 25], [56, 22], [52, 16],
-    [44, 12], [35, 28], [34, 31], [36, 36], [26, 37], [28, 41], [23, 40], [19, 42], [12, 44], [16, 38], [10, 44], [3, 43], [-5, 36]],
+    [44, 12], [35, 28], [34, 31], [36, 36], [26, 37], [28, 41], [23, 40], [19, 42], [13, 45], [18, 40], [16, 38], [10, 44], [3, 43], [0, 39], [-5, 36]],
   // Great Britain, Japan
   [[-5, 50], [1, 51], [-2, 56], [-5, 58], [-6, 55]],
   [[130, 31], [136, 34], [141, 36], [142, 43], [140, 41]],
@@ -64,8 +64,11 @@ export function worldMapSvg(continents: Record<string, number>, locations: Recor
     if (!at || n <= 0) return [];
     const r = radius(n, continentMax, 6, 16).toFixed(1);
     const label = `${CONTINENT_NAMES[code] ?? code}: ${n} active node${n === 1 ? "" : "s"}`;
-    return [`<g class="continent"><title>${escapeHtml(label)}</title><circle cx="${at[0]}" cy="${-at[1]}" r="${r}"/>` +
-      `<text x="${at[0]}" y="${-at[1] + 1.6}">${n}</text></g>`];
+    return [{
+      bubble: `<circle class="continent" cx="${at[0]}" cy="${-at[1]}" r="${r}"><title>${escapeHtml(label)}</title></circle>`,
+      // Above the circle: place dots are often at its centre.
+      count: `<text class="count" x="${at[0]}" y="${(-at[1] - Number(r) - 1.5).toFixed(1)}">${n}</text>`,
+    }];
   });
   const dots = Object.entries(locations).flatMap(([bucket, n]) => {
     const at = locationPoint(bucket);
@@ -76,7 +79,9 @@ export function worldMapSvg(continents: Record<string, number>, locations: Recor
   return `<svg class="world" viewBox="-180 -90 360 180" role="img" aria-label="Active nodes on a world map">` +
     `<rect class="sea" x="-180" y="-90" width="360" height="180"/>` +
     `<path class="graticule" d="${graticule()}"/>` +
-    `<path class="land" d="${LAND_PATH}"/>${bubbles.join("")}${dots.join("")}</svg>`;
+    `<path class="land" d="${LAND_PATH}"/>${bubbles.map((b) => b.bubble).join("")}${dots.join("")}` +
+    // Counts last, so no place dot hides them.
+    `${bubbles.map((b) => b.count).join("")}</svg>`;
 }
 
 function graticule(): string {

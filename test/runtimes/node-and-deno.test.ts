@@ -45,6 +45,11 @@ async function publishesExpectedStats(command: string[], natsUrl: string, driver
     await client.publish(ALL_MESSAGES);
     const stats = await client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks && m.data.activeNodes === EXPECTED.activeNodes);
     expect(stats.data).toEqual(EXPECTED);
+    // Metrics, history and the dashboard with its embedded assets work on this runtime too.
+    expect((await service.http("/metrics")).text).toContain(`\ntruebit_network_total_tasks ${EXPECTED.totalTasks}\n`);
+    expect((await service.http("/api/history")).body.published).toBeGreaterThanOrEqual(1);
+    expect((await service.http("/")).text).toContain(`data-figure="totalTasks">${EXPECTED.totalTasks}<`);
+    expect((await service.http("/assets/uPlot.iife.min.js")).text.length).toBeGreaterThan(40_000);
   } finally {
     expect(await service.stop("SIGTERM")).toBe(0);
   }

@@ -65,13 +65,26 @@
     }
   }
 
+  const DAY_S = 86400;
+  const FULL_POINTS = 600;
+  let history = [];
+
+  /**
+   * The first load asks for the last 24 h downsampled; each refresh asks only for what was published
+   * since the newest point and appends it, so an open dashboard costs a few hundred bytes per interval.
+   */
   async function loadHistory() {
-    const res = await fetch("/api/history?points=600", { cache: "no-store" });
+    const last = history.length ? Date.parse(history[history.length - 1].timestamp) : null;
+    const full = last === null || history.length > 2 * FULL_POINTS;
+    const query = full ? "points=" + FULL_POINTS : "from=" + (last + 1) + "&points=5000";
+    const res = await fetch("/api/history?" + query, { cache: "no-store" });
     if (!res.ok) throw new Error("history: HTTP " + res.status);
     const body = await res.json();
-    draw(columns(body.points));
+    const since = Date.parse(body.to) - DAY_S * 1000;
+    history = (full ? body.points : history.concat(body.points)).filter((p) => Date.parse(p.timestamp) >= since);
+    draw(columns(history));
     const range = document.getElementById("history-range");
-    if (range) range.textContent = "last 24 h · " + body.published.toLocaleString("en-US") + " messages" + (body.downsampled ? ", " + body.points.length + " points" : "");
+    if (range) range.textContent = "last 24 h · " + history.length.toLocaleString("en-US") + " points";
   }
 
   /** Fetches the page again and replaces each live region whose content changed. */

@@ -12,6 +12,11 @@ export interface DashboardSource extends MetricsSource {
 // Nothing may load from elsewhere; uPlot styles its canvases from script, which style-src does not restrict.
 const POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/** Weak comparison (RFC 9110): compression turns the ETag weak (W/"..."), and the browser sends back that form. */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  return header !== undefined && header.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
+}
+
 export function mountDashboard(app: Hono, source: DashboardSource): void {
   app.get("/", (c) => {
     const html = renderDashboard({
@@ -23,7 +28,7 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
     const asset = dashboardAsset(c.req.param("name"));
     if (!asset) return c.notFound();
     const headers = { "Cache-Control": "no-cache", ETag: asset.etag };
-    if (c.req.header("If-None-Match") === asset.etag) return c.body(null, 304, headers);
+    if (matchesEtag(c.req.header("If-None-Match"), asset.etag)) return c.body(null, 304, headers);
     return c.body(asset.body, 200, { ...headers, "Content-Type": asset.contentType });
   });
 }

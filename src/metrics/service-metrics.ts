@@ -57,6 +57,8 @@ function readGauge(registry: Registry, name: string, help: string, read: () => n
 
 export class ServiceMetrics {
   readonly registry = new Registry();
+  /** The published figures: exposed only once there is a published message, so "none yet" is absent, not 0. */
+  private readonly network = new Registry();
   private readonly batchCommit: Histogram;
   private readonly statsBuild: Histogram;
   private readonly statsPublish: Histogram;
@@ -124,13 +126,14 @@ export class ServiceMetrics {
     this.statsBuild = new Histogram({ name: "truebit_aggregator_stats_build_duration_seconds", help: "Time to build one stats message from memory", buckets: STATS_BUCKETS, registers: [r] });
     this.statsPublish = new Histogram({ name: "truebit_aggregator_stats_publish_duration_seconds", help: "Time to send one stats message and record it in history", buckets: STATS_BUCKETS, registers: [r] });
 
+    const n = this.network;
     for (const [name, help, field] of FIGURES) {
-      readGauge(r, name, `${help} (last published message; 0 before the first)`, () => (source.lastStats()?.data[field] as number | undefined) ?? 0);
+      readGauge(n, name, `${help} (last published message)`, () => (source.lastStats()?.data[field] as number | undefined) ?? 0);
     }
     for (const [name, label, help, field] of DISTRIBUTIONS) {
       const closed = (CLOSED_BUCKETS as Record<string, ReadonlySet<string>>)[field];
       new Gauge({
-        name, help, labelNames: [label], registers: [r],
+        name, help, labelNames: [label], registers: [n],
         collect() {
           this.reset();
           const dist = source.lastStats()?.data[field] as Record<string, number> | undefined;
@@ -157,8 +160,9 @@ export class ServiceMetrics {
   }
 
   /** The exposition text of one scrape. */
-  exposition(): Promise<string> {
+  async exposition(): Promise<string> {
     this.current.snap = this.source.snapshot();
-    return this.registry.metrics();
+    const service = await this.registry.metrics();
+    return this.source.lastStats() ? `${service}\n${await this.network.metrics()}` : service;
   }
 }

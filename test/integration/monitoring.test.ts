@@ -6,6 +6,7 @@ import { FederationClient } from "../helpers/federation-client.ts";
 import { TestNatsServer } from "../helpers/nats-server.ts";
 import { promtoolCheckMetrics, TestPrometheus } from "../helpers/prometheus.ts";
 import { ALL_MESSAGES, EXPECTED, EXPECTED_INVALID } from "../helpers/scripted-federation.ts";
+import { freePort } from "../helpers/ports.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { hashFor, nodeIdFor, taskReceived } from "../../src/simulation/monitor-messages.ts";
 
@@ -115,6 +116,24 @@ describe("GET /metrics", () => {
         expect(series.reduce((s, l) => s + Number(l.split(" ").at(-1)), 0)).toBe(300);
       }
       expect(promtoolCheckMetrics(text).code).toBe(0);
+    } finally {
+      expect(await service.stop("SIGTERM")).toBe(0);
+    }
+  });
+
+  test("before the first publish the network figures are absent, not 0, and the service says why", async () => {
+    // Nothing listens on this port: the service never connects, so it never publishes.
+    const service = await AggregatorProcess.start({ env: { ...serviceEnv(), NATS_URL: `nats://127.0.0.1:${await freePort()}` } });
+    try {
+      const text = await waitFor("/metrics to answer", async () => {
+        const r = await fetch(`http://127.0.0.1:${service.httpPort}/metrics`);
+        return r.ok ? r.text() : undefined;
+      });
+      expect(text).not.toContain("truebit_network_");
+      expect(samples(text, "truebit_aggregator_nats_connected")).toEqual(["truebit_aggregator_nats_connected 0"]);
+      expect(samples(text, "truebit_aggregator_last_publish_timestamp_seconds")).toEqual(["truebit_aggregator_last_publish_timestamp_seconds 0"]);
+      expect(promtoolCheckMetrics(text).code).toBe(0);
+      expect((await service.http("/api/stats")).status).toBe(404);
     } finally {
       expect(await service.stop("SIGTERM")).toBe(0);
     }

@@ -1,12 +1,11 @@
 // deploy/ stays true to the service: promtool accepts the scrape configuration, and every metric the Grafana dashboard queries exists.
 import { expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { VARIABLES } from "../../src/config/config.ts";
 import { ServiceMetrics } from "../../src/metrics/service-metrics.ts";
 import { PROJECT_ROOT } from "../helpers/aggregator-process.ts";
-import { promtoolCheckMetrics } from "../helpers/prometheus.ts";
+import { promtoolCheckConfig, promtoolCheckMetrics } from "../helpers/prometheus.ts";
 import { EXPECTED } from "../helpers/scripted-federation.ts";
 
 const SCRAPE_CONFIG = join(PROJECT_ROOT, "deploy/prometheus.yml");
@@ -27,9 +26,9 @@ async function exposition(): Promise<string> {
 }
 
 test("promtool accepts deploy/prometheus.yml, which scrapes the default health port", () => {
-  const r = spawnSync("promtool", ["check", "config", SCRAPE_CONFIG], { encoding: "utf8" });
-  expect(`${r.stdout}${r.stderr}`).toContain("SUCCESS");
-  expect(r.status).toBe(0);
+  const r = promtoolCheckConfig(SCRAPE_CONFIG);
+  expect(r.output).toContain("SUCCESS");
+  expect(r.code).toBe(0);
   const port = VARIABLES.find((v) => v.name === "HTTP_PORT")!.default;
   expect(readFileSync(SCRAPE_CONFIG, "utf8")).toContain(`"127.0.0.1:${port}"`);
 });

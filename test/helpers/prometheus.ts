@@ -20,6 +20,12 @@ export function promtoolCheckMetrics(text: string): { code: number | null; probl
   return { code: r.status, problems: `${r.stdout}${r.stderr}`.trim() };
 }
 
+/** `promtool check config` on a Prometheus configuration file. */
+export function promtoolCheckConfig(path: string): { code: number | null; output: string } {
+  const r = spawnSync(binary("promtool"), ["check", "config", path], { encoding: "utf8" });
+  return { code: r.status, output: `${r.stdout}${r.stderr}`.trim() };
+}
+
 export class TestPrometheus {
   private log = "";
 

@@ -51,7 +51,8 @@
       cursor: { points: { size: 6 } },
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       scales: { x: { time: true }, y: PERCENT[id] ? { range: [0, 100] } : { range: (u, min, max) => [0, Math.max(1, Math.ceil(max * 1.15))] } },
-      axes: [Object.assign({}, axis, { values: timeTicks }), Object.assign({}, axis, { size: 44, values: (u, vals) => vals.map((v) => (PERCENT[id] ? v + "%" : v.toLocaleString("en-US"))) })],
+      // Labels such as "22:33:53.2" need room: at least 90 px between time ticks.
+      axes: [Object.assign({}, axis, { values: timeTicks, space: 90 }), Object.assign({}, axis, { size: 44, values: (u, vals) => vals.map((v) => (PERCENT[id] ? v + "%" : v.toLocaleString("en-US"))) })],
       series: [{}, { stroke: color, width: 2, fill: color + "22", paths: bars, points: { show: false } }],
     };
   }

@@ -8,6 +8,7 @@ import { FederationClient } from "../helpers/federation-client.ts";
 import { TestNatsServer } from "../helpers/nats-server.ts";
 import { EXPECTED, PHASE_1, PHASE_2 } from "../helpers/scripted-federation.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { hashFor, nodeIdFor, taskReceived } from "../../src/simulation/monitor-messages.ts";
 
 setDefaultTimeout(90_000);
 
@@ -112,6 +113,18 @@ describe("GET /", () => {
     } finally {
       await browser.close();
     }
+  });
+
+  test("values senders choose (chain ids, task types) are shown as text, never as markup", async () => {
+    const hostile = `<img src=x onerror="alert(1)">`;
+    await client.publish([taskReceived(nodeIdFor(0xf00), { taskIdHash: hashFor("hostile", 1), chainId: `</script>${hostile}`, taskType: hostile })]);
+    await client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks + 1);
+    const page = await waitFor("the page to list the new task type", async () => {
+      const r = await service.http("/");
+      return r.text.includes("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;") ? r.text : undefined;
+    });
+    expect(page).not.toContain(hostile);
+    expect(page).not.toContain("</script><img");
   });
 
   test("assets come from the service itself, revalidated by ETag", async () => {

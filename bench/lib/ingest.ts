@@ -164,7 +164,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
     let lastLog = Date.now();
     for (;;) {
       await new Promise((r) => setTimeout(r, 25));
-      m = (await svc.http("/metrics")).body;
+      m = (await svc.http("/api/status")).body;
       const now = Date.now();
       const i = m.ingest;
       const settled = i.accepted + i.invalid + (i.rejected ?? 0) + (m.dropped ?? 0) === i.received && m.waiting === 0;

@@ -36,7 +36,8 @@ ${vars}
 }
 
 export function healthHelp(): string {
-  return "Health endpoint: GET /healthz, /readyz (200 when ready, 503 with reasons), /metrics, /stats\n";
+  return "Health endpoint: GET /healthz, /readyz (200 when ready, 503 with reasons), /api/status,\n" +
+    "/api/stats (also /stats), /api/history; GET /metrics for Prometheus; the dashboard at /\n";
 }
 
 export function mainHelp(commands: readonly Command[]): string {

@@ -1,4 +1,4 @@
-// Wires the service together: storage -> state, NATS -> pipeline, timer -> publisher, HTTP health; and shuts it down in order.
+// Wires the service together: storage -> state, NATS -> pipeline, timer -> publisher, HTTP health, metrics and dashboard; and shuts it down in order.
 import type { Config } from "../config/config.ts";
 import { Admission } from "../core/admission.ts";
 import { IngestMetrics } from "../core/ingest-metrics.ts";
@@ -9,7 +9,10 @@ import type { Logger } from "../log/logger.ts";
 import { NatsConnectionKeeper } from "../nats/connection.ts";
 import type { IngestSource, IngestStatus } from "../nats/ingest-source.ts";
 import { openIngest } from "../nats/open-ingest.ts";
+import type { ServiceIdentity, ServiceSnapshot } from "../metrics/metrics-source.ts";
+import { ServiceMetrics } from "../metrics/service-metrics.ts";
 import { AggregatorStore } from "../storage/aggregator-store.ts";
+import { HistoryQuery } from "../storage/history-query.ts";
 import { IngestPipeline } from "./ingest-pipeline.ts";
 import { StatsPublisher } from "./stats-publisher.ts";
 
@@ -52,7 +55,21 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
     void source?.status().then((s) => (ingestStatus = s), () => undefined);
   };
 
+  // No leader election yet: one instance, "single". Election will supply role and instance id here.
+  const identity: ServiceIdentity = { role: "single" };
+  const history = new HistoryQuery(store.db);
+  const snapshot = (): ServiceSnapshot => ({
+    ingest: metrics.total(), mode: ingestStatus?.mode ?? null, waiting: pipeline.pending,
+    consumerPending: ingestStatus?.mode === "jetstream" ? (ingestStatus.pending ?? null) : null,
+    dropped: pipeline.dropped, redelivered: pipeline.redelivered,
+    natsConnected: keeper.state.connected, storageWritable: pipeline.storage.writable,
+    lastPublishAt: publisher.lastPublishedAt, identity,
+  });
+
   const health: HealthSource = {
+    publishIntervalMs: config.publishIntervalMs,
+    snapshot,
+    history: (range) => history.read(range),
     readiness(now): Readiness {
       const reasons: string[] = [];
       if (!keeper.state.connected) reasons.push("not connected to NATS");
@@ -70,9 +87,10 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
         waiting: pipeline.pending,
       };
     },
-    metrics: () => {
+    status: () => {
       const mem = process.memoryUsage();
       return {
+        role: identity.role ?? "single", ...(identity.instanceId ? { instanceId: identity.instanceId } : {}),
         ingest: metrics.total(), mode: ingestStatus, waiting: pipeline.pending, dropped: pipeline.dropped, redelivered: pipeline.redelivered,
         nodesInMemory: state.nodes.size, rateLimitedNodesTracked: admission.trackedNodes,
         memory: { heapUsedBytes: mem.heapUsed, rssBytes: mem.rss }, uptimeMs: Date.now() - started,
@@ -80,10 +98,13 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
     },
     lastStats: () => publisher.lastMessage,
   };
+  const serviceMetrics = new ServiceMetrics(health);
+  pipeline.onCommit = (ms) => serviceMetrics.batchCommitted(ms);
+  publisher.timings = { built: (ms) => serviceMetrics.statsBuilt(ms), published: (ms) => serviceMetrics.statsPublished(ms) };
 
   let http: HttpServer;
   try {
-    http = await serveHttp(createHttpApp(health).fetch, config.httpHost, config.httpPort);
+    http = await serveHttp(createHttpApp(health, serviceMetrics).fetch, config.httpHost, config.httpPort);
   } catch (err) {
     store.close();
     throw new Error(`HTTP_HOST/HTTP_PORT: cannot listen on ${config.httpHost}:${config.httpPort}: ${(err as Error).message}`);

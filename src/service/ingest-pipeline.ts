@@ -64,6 +64,8 @@ export class IngestPipeline {
   redelivered = 0;
   /** Messages not taken because storage stayed unavailable and the backlog was full (JetStream redelivers them). */
   dropped = 0;
+  /** Told how long each successful batch commit took (the metrics module listens). */
+  onCommit?: (ms: number, messages: number) => void;
 
   constructor(
     private readonly store: AggregatorStore,
@@ -131,6 +133,7 @@ export class IngestPipeline {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.opts.maxBatch);
       let effect;
+      const started = performance.now();
       try {
         effect = this.store.commitBatch((lookup) => {
           const builder = new BatchBuilder(lookup, this.state.nodes);
@@ -142,6 +145,7 @@ export class IngestPipeline {
         if (!this.closed) this.timer = setTimeout(() => this.flush(), RETRY_MS);
         return false;
       }
+      this.onCommit?.(performance.now() - started, batch.length);
       // Committed: the batch leaves the queue before any ack, so a failing ack cannot replay it.
       this.queue = this.queue.length === batch.length ? [] : this.queue.slice(batch.length);
       this.state.apply(effect);

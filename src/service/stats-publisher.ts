@@ -21,9 +21,17 @@ export interface Publish {
 
 const PRUNE_BUDGET_MS = 50;
 
+/** Told how long each step of a publish took (the metrics module listens). */
+export interface PublishTimings {
+  built(ms: number): void;
+  /** Sending plus recording in history and pruning. */
+  published(ms: number): void;
+}
+
 export class StatsPublisher {
   lastPublishedAt: number | null = null;
   lastMessage: NetworkStatsMessage | null = null;
+  timings?: PublishTimings;
 
   constructor(
     private readonly state: NetworkState,
@@ -39,7 +47,10 @@ export class StatsPublisher {
   publishNow(now = Date.now()): boolean {
     // Stats include everything received so far, so a message never reflects half a batch.
     const flushed = this.pipeline.flush();
+    const building = performance.now();
     const msg = buildNetworkStats(this.state, now, { activeWindowMs: this.opts.activeWindowMs, minNodesPerBucket: this.opts.minNodesPerBucket });
+    const sending = performance.now();
+    this.timings?.built(sending - building);
     if (!this.publish(STATS_SUBJECT, JSON.stringify(msg))) return false;
     this.lastPublishedAt = now;
     this.lastMessage = msg;
@@ -51,6 +62,7 @@ export class StatsPublisher {
     } catch (err) {
       this.pipeline.storageFailed(err);
     }
+    this.timings?.published(performance.now() - sending);
     return true;
   }
 

@@ -66,10 +66,10 @@ test("core: broker down 10 s; what was sent during the outage is not seen, and t
     const stats = await client.nextStats((m) => m.data.totalTasks === 6000, 30_000);
     expect(figuresOf(stats.data)).toEqual(groundTruth(6000));
     // What core mode cannot see (publishes to a broker while it was away from it) it cannot count; it reports the window instead.
-    const mode = (await service.http("/metrics")).body.mode;
+    const mode = (await service.http("/api/status")).body.mode;
     expect(mode.mode).toBe("core");
     await waitFor("the disconnect window in the ingest status", async () => {
-      const m = (await service.http("/metrics")).body.mode;
+      const m = (await service.http("/api/status")).body.mode;
       return m.disconnects >= 1 && m.disconnectedMs >= OUTAGE_MS - 1000;
     }, 10_000);
     expect(service.stdout).toMatch(/reconnected to NATS .*downMs=\d{5}/);

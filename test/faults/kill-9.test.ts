@@ -22,7 +22,7 @@ test("kill -9 mid-stream, restart: final stats equal the ground truth and the da
     await first.waitReady();
 
     const publishing = publishAcked(client.nc, traffic);
-    await waitFor("the aggregator to be part-way through the stream", async () => (await first.http("/metrics")).body.ingest.received >= 20_000, 60_000);
+    await waitFor("the aggregator to be part-way through the stream", async () => (await first.http("/api/status")).body.ingest.received >= 20_000, 60_000);
     expect(await first.stop("SIGKILL")).toBeNull(); // killed, no exit code
     await publishing;
 

@@ -17,7 +17,7 @@ test("SIGTERM mid-burst exits 0 within 5 s and loses nothing", async () => {
     const first = await AggregatorProcess.start({ env });
     await first.waitReady();
     const publishing = publishAcked(client.nc, taskTraffic(0, TASKS));
-    await waitFor("the burst to be flowing", async () => (await first.http("/metrics")).body.ingest.received >= 10_000, 60_000);
+    await waitFor("the burst to be flowing", async () => (await first.http("/api/status")).body.ingest.received >= 10_000, 60_000);
 
     const signalled = Date.now();
     const code = await first.stop("SIGTERM");

@@ -1,7 +1,7 @@
 // The compiled single binary: built by build.ts, self-contained, deaf to stray files in its working directory, and publishing the expected stats.
 import { beforeAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AggregatorProcess, PROJECT_ROOT, tempDir } from "../helpers/aggregator-process.ts";
 import { FederationClient } from "../helpers/federation-client.ts";
@@ -69,6 +69,11 @@ test("dist/aggregator runs from any directory and publishes the expected stats",
     const stats = await client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks && m.data.activeNodes === EXPECTED.activeNodes);
     expect(stats.data).toEqual(EXPECTED);
     expect(client.invalidStats).toEqual([]);
+    // The dashboard's files are inside the binary: byte for byte what the build read.
+    const embedded = await service.http("/assets/uPlot.iife.min.js");
+    expect(embedded.text).toBe(readFileSync(join(PROJECT_ROOT, "node_modules/uplot/dist/uPlot.iife.min.js"), "utf8"));
+    expect((await service.http("/")).text).toContain(`data-figure="totalTasks">${EXPECTED.totalTasks}<`);
+    expect((await service.http("/metrics")).text).toContain(`\ntruebit_network_total_tasks ${EXPECTED.totalTasks}\n`);
   } finally {
     expect(await service.stop("SIGTERM")).toBe(0);
     await client.close();

@@ -33,7 +33,7 @@ async function service(env: Record<string, string> = {}): Promise<AggregatorProc
 
 async function metricsAfter(s: AggregatorProcess, received: number) {
   return waitFor(`${received} messages received and processed`, async () => {
-    const m = (await s.http("/metrics")).body;
+    const m = (await s.http("/api/status")).body;
     return m.ingest.received >= received && m.waiting === 0 ? m : undefined;
   }, 60_000);
 }
@@ -98,7 +98,7 @@ test("timestamps far in the future or past are rejected and cannot pin a node as
 
 test("a flood of 100k distinct ids leaves memory bounded; silent nodes leave memory but not the totals", async () => {
   const s = await service({ NEW_NODES_PER_MINUTE: "1000", ACTIVE_WINDOW_MS: "1000" });
-  const before = (await s.http("/metrics")).body.memory.heapUsedBytes;
+  const before = (await s.http("/api/status")).body.memory.heapUsedBytes;
   let sent = 0;
   for (let chunk = 0; chunk < 10; chunk++) {
     sent += await client.publish(Array.from({ length: 10_000 }, (_, i) => heartbeat(nodeIdFor(chunk * 10_000 + i, 0x4ea9))));
@@ -107,7 +107,7 @@ test("a flood of 100k distinct ids leaves memory bounded; silent nodes leave mem
   expect(m.ingest.rejectedByReason.new_node_refused).toBe(99_000);
   // Nodes silent for longer than the active window are evicted at the next tick; totalNodes stays.
   const evicted = await waitFor("silent nodes to leave memory", async () => {
-    const mm = (await s.http("/metrics")).body;
+    const mm = (await s.http("/api/status")).body;
     return mm.nodesInMemory === 0 && mm.rateLimitedNodesTracked === 0 ? mm : undefined;
   }, 10_000);
   const after = evicted.memory.heapUsedBytes;

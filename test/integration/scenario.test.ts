@@ -27,7 +27,7 @@ for (const mode of ["core", "jetstream"] as const) {
     }
 
     async function received(service: AggregatorProcess, n: number): Promise<void> {
-      await waitFor(`the service to have received ${n} messages`, async () => (await service.http("/metrics")).body?.ingest?.received >= n);
+      await waitFor(`the service to have received ${n} messages`, async () => (await service.http("/api/status")).body?.ingest?.received >= n);
     }
 
     test("a scripted federation publishes exactly the hand-computed figures", async () => {
@@ -44,7 +44,7 @@ for (const mode of ["core", "jetstream"] as const) {
         expect((await client.nextStats()).data).toEqual(EXPECTED);
         expect(client.invalidStats).toEqual([]);
 
-        const { ingest } = (await service.http("/metrics")).body;
+        const { ingest } = (await service.http("/api/status")).body;
         expect(ingest.received).toBe(ALL_MESSAGES.length);
         expect(ingest.invalidByReason).toEqual(EXPECTED_INVALID);
         expect(ingest.invalid).toBe(5);

@@ -45,6 +45,16 @@ async function publishesExpectedStats(command: string[], natsUrl: string, driver
     await client.publish(ALL_MESSAGES);
     const stats = await client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks && m.data.activeNodes === EXPECTED.activeNodes);
     expect(stats.data).toEqual(EXPECTED);
+    // Metrics, history and the dashboard with its embedded assets work on this runtime too.
+    expect((await service.http("/metrics")).text).toContain(`\ntruebit_network_total_tasks ${EXPECTED.totalTasks}\n`);
+    // Downsampled in SQL by this runtime's driver: one slice answers the newest message.
+    const history = (await service.http("/api/history?points=1")).body;
+    expect(history.published).toBeGreaterThanOrEqual(2);
+    expect(history.downsampled).toBe(true);
+    expect(history.points).toHaveLength(1);
+    expect(history.points[0].totalTasks).toBe(EXPECTED.totalTasks);
+    expect((await service.http("/")).text).toContain(`data-figure="totalTasks">${EXPECTED.totalTasks}<`);
+    expect((await service.http("/assets/uPlot.iife.min.js")).text.length).toBeGreaterThan(40_000);
   } finally {
     expect(await service.stop("SIGTERM")).toBe(0);
   }

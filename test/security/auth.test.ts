@@ -30,7 +30,7 @@ async function expectAggregates(svc: AggregatorProcess, w: StatsWatcher): Promis
   await w.nc.flush();
   const stats = await w.next((m) => m.data.totalNodes === 1 && m.data.activeNodes === 1);
   expect(stats.type).toBe("network_stats");
-  expect((await svc.http("/metrics")).body.ingest.accepted).toBe(1);
+  expect((await svc.http("/api/status")).body.ingest.accepted).toBe(1);
 }
 
 describe("authentication methods", () => {
@@ -63,7 +63,7 @@ describe("authentication methods", () => {
     writeFileSync(credsFile, jwt.creds, { mode: 0o600 });
     const svc = await service({ NATS_URL: nats.url, NATS_CREDS: credsFile, INGEST_MODE: "jetstream" });
     await expectAggregates(svc, await watcher({ servers: nats.url, authenticator: credsAuthenticator(new TextEncoder().encode(jwt.creds)) }));
-    expect((await svc.http("/metrics")).body.mode.mode).toBe("jetstream");
+    expect((await svc.http("/api/status")).body.mode.mode).toBe("jetstream");
   });
 });
 
@@ -129,7 +129,7 @@ describe("reference permissions (PROTOCOL.md)", () => {
       const stats = await monitor.next((m) => m.data.totalTasks === EXPECTED.totalTasks && m.data.activeNodes === EXPECTED.activeNodes);
       expect(stats.data).toEqual(EXPECTED);
       expect(errors).toEqual([]);
-      expect((await svc.http("/metrics")).body.mode.mode).toBe(mode);
+      expect((await svc.http("/api/status")).body.mode.mode).toBe(mode);
     });
   }
 

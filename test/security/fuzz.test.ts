@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 async function ingest(): Promise<{ received: number; accepted: number; duplicates: number; invalid: number; invalidByReason: Record<string, number>; slowestMessageMs: number }> {
-  return (await service.http("/metrics")).body.ingest;
+  return (await service.http("/api/status")).body.ingest;
 }
 
 async function receivedAtLeast(n: number): Promise<void> {

@@ -11,7 +11,7 @@ import { natsServer, onCleanup, stopAfterEachTest } from "./harness.ts";
 setDefaultTimeout(30_000);
 stopAfterEachTest();
 
-const PATHS = ["/healthz", "/readyz", "/metrics", "/stats", "/no-such-page"];
+const PATHS = ["/healthz", "/readyz", "/metrics", "/api/status", "/stats", "/api/stats", "/api/history", "/", "/no-such-page"];
 
 /**
  * One whole life of the service: start, either become ready (and ingest a message) or fail

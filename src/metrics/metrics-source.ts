@@ -1,0 +1,37 @@
+// What the metrics and the dashboard read from the running service at request time; nothing here holds configuration or secrets.
+import type { IngestCounts } from "../core/ingest-metrics.ts";
+import type { NetworkStatsMessage } from "../protocol/stats-message.ts";
+
+/** "single": no leader election runs (one instance, e.g. core mode); "leader"/"standby" once election decides. */
+export type ServiceRole = "leader" | "standby" | "single";
+export const SERVICE_ROLES: readonly ServiceRole[] = ["leader", "standby", "single"];
+
+export interface ServiceIdentity {
+  /** Absent until election exists: rendered as "single". */
+  role?: ServiceRole;
+  instanceId?: string;
+}
+
+export interface ServiceSnapshot {
+  ingest: IngestCounts;
+  mode: "core" | "jetstream" | null;
+  /** Valid messages held for the next commit. */
+  waiting: number;
+  /** JetStream: messages in the stream not yet delivered plus delivered but unacked; null in core mode or before the first status. */
+  consumerPending: number | null;
+  dropped: number;
+  redelivered: number;
+  natsConnected: boolean;
+  storageWritable: boolean;
+  lastPublishAt: number | null;
+  identity: ServiceIdentity;
+}
+
+export interface MetricsSource {
+  snapshot(): ServiceSnapshot;
+  lastStats(): NetworkStatsMessage | null;
+}
+
+export function roleOf(identity: ServiceIdentity): ServiceRole {
+  return identity.role ?? "single";
+}

@@ -113,7 +113,8 @@ removes the temporary files. The environment's NATS_*, DB_PATH and other setting
       process.stdout.write(`aggregator demo ${VERSION}: a federation on this machine; Ctrl-C stops everything.
 
   NATS        ${nats.url}  (nats-server pid ${nats.pid}, ${lookup.path})
-  HTTP        ${http}/readyz  (also /stats and /metrics)
+  dashboard   ${http}/  (open it in a browser)
+  HTTP        ${http}/readyz  (also /api/stats, /api/history, /api/status and Prometheus /metrics)
   database    ${config.dbPath}  (temporary)
   fleet       ${nodes} simulated monitors, ${rate} messages/s, stats every ${formatDuration(intervalMs)}
 

@@ -36,7 +36,7 @@ ${vars}
 }
 
 export function healthHelp(): string {
-  return "Health endpoint: GET /healthz, /readyz (200 when ready, 503 with reasons), /metrics, /stats\n";
+  return "Health endpoint: GET /healthz, /readyz (200 when ready, 503 with reasons; role and instance), /metrics, /stats\n";
 }
 
 export function mainHelp(commands: readonly Command[]): string {

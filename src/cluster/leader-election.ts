@@ -53,6 +53,7 @@ export class LeaderElection {
   holder: string | null = null;
   lastError: string | null = null;
 
+  private nc: NatsConnection | null = null;
   private kv: KV | null = null;
   private leaseMs: number;
   private revision = 0;
@@ -95,19 +96,27 @@ export class LeaderElection {
 
   /** Binds the election to a fresh connection and takes part from now on. */
   async attach(nc: NatsConnection): Promise<void> {
+    this.nc = nc;
     this.kv = null;
+    this.running = true;
+    await this.openBucket();
+    this.schedule(0);
+  }
+
+  /** Opens the bucket on the current connection; until it opens, this instance stays a standby and tries again. */
+  private async openBucket(): Promise<void> {
+    if (!this.nc) return;
     try {
-      const bucket = await openLeaseBucket(nc, { leaseMs: this.o.leaseMs, replicas: this.o.replicas, timeoutMs: this.opTimeoutMs }, this.o.log);
+      const bucket = await openLeaseBucket(this.nc, { leaseMs: this.o.leaseMs, replicas: this.o.replicas, timeoutMs: this.opTimeoutMs }, this.o.log);
       this.kv = bucket.kv;
       this.leaseMs = bucket.leaseMs;
       this.lastError = null;
     } catch (err) {
-      this.lastError = `lease bucket ${LEASE_BUCKET}: ${reason(err)}`;
-      this.o.log.error("cannot use the leader-lease bucket; this instance will not publish", { bucket: LEASE_BUCKET, error: reason(err) });
-      return;
+      const error = `lease bucket ${LEASE_BUCKET}: ${reason(err)}`;
+      // One line per distinct failure, not one per retry.
+      if (error !== this.lastError) this.o.log.error("cannot use the leader-lease bucket; this instance will not publish until it can", { bucket: LEASE_BUCKET, error: reason(err) });
+      this.lastError = error;
     }
-    this.running = true;
-    this.schedule(0);
   }
 
   /** Before a publish: the lease still names this process on the server. An unreadable lease leaves the decision to the local deadline. */
@@ -162,6 +171,7 @@ export class LeaderElection {
   }
 
   private async step(): Promise<void> {
+    if (!this.kv) await this.openBucket();
     const kv = this.kv;
     if (!kv) return;
     try {

@@ -21,19 +21,21 @@ export interface LeaseBucket {
 export interface LeaseBucketOptions {
   leaseMs: number;
   replicas: number;
-  /** Per-request timeout of the lease's KV operations. */
+  /** Per-request timeout of the lease's KV operations (creating the bucket gets longer: a replicated stream takes a while). */
   timeoutMs: number;
 }
+
+const CREATE_TIMEOUT_MS = 10_000;
 
 /**
  * Opens the bucket, creating it with max age = the lease when it is missing. The server expires the
  * key by itself that long after its last write (2.9 has no per-key TTL; the bucket holds this one key).
  */
 export async function openLeaseBucket(nc: NatsConnection, o: LeaseBucketOptions, log: Logger): Promise<LeaseBucket> {
-  const kvm = new Kvm(jetstream(nc, { timeout: o.timeoutMs }));
   // Reads go to the stream leader (no direct get), so a lagging replica never shows an old holder.
-  const kv = await kvm.create(LEASE_BUCKET, { history: 1, ttl: o.leaseMs, replicas: o.replicas, allow_direct: false });
-  const status = await kv.status();
+  const created = await new Kvm(jetstream(nc, { timeout: CREATE_TIMEOUT_MS })).create(LEASE_BUCKET, { history: 1, ttl: o.leaseMs, replicas: o.replicas, allow_direct: false });
+  const status = await created.status();
+  const kv = await new Kvm(jetstream(nc, { timeout: o.timeoutMs })).open(LEASE_BUCKET, { allow_direct: false });
   const leaseMs = status.ttl;
   if (!(leaseMs > 0)) {
     throw new LeaseBucketUnusable(`KV bucket ${LEASE_BUCKET} exists without a max age, so a dead leader's lease would never expire; delete it (nats kv rm ${LEASE_BUCKET}) and the service recreates it`);

@@ -63,7 +63,7 @@ test("two instances with default settings publish one series, and it equals the 
     expect(roles.map((r) => r.body.instance)).toEqual(ids);
     expect(roles.map((r) => r.body.role).sort()).toEqual(["leader", "standby"]);
     expect(roles.every((r) => r.status === 200)).toBe(true);
-    expect(ids).toContain(first.from);
+    expect(ids).toContain(first.from!);
     const jsm = await jetstreamManager(senders.nc);
     const consumers = (await jsm.consumers.list("TRUEBIT_EVENTS").next()).map((c) => c.name).sort();
     expect(consumers).toEqual(ids.map((id) => `aggregator-${id}`).sort());

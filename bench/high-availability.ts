@@ -1,0 +1,173 @@
+// Bench: high availability. (1) failover time after SIGKILL of the leader, on a three-server cluster with three
+// instances (median and worst of N); (2) the NATS messages per second the leader lease adds; (3) ingest of one
+// pre-loaded stream by three instances on a three-server cluster (JS_REPLICAS=3) against one instance on one server.
+//
+//   bun bench/high-availability.ts [--failovers 10] [--lease-ms 10000] [--tasks 20000] [--lease-window-ms 30000] [--smoke]
+//   env: BENCH_FAILOVERS, BENCH_LEASE_MS, BENCH_TASKS, BENCH_LEASE_WINDOW_MS, BENCH_SMOKE=1
+import type { NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import { join } from "node:path";
+import { LEASE_BUCKET } from "../src/cluster/lease-bucket.ts";
+import { AggregatorProcess, tempDir } from "../test/helpers/aggregator-process.ts";
+import { publishAcked, taskTraffic } from "../test/helpers/ground-truth-traffic.ts";
+import { TestNatsCluster } from "../test/helpers/nats-cluster.ts";
+import { TestNatsServer } from "../test/helpers/nats-server.ts";
+import { StatsSenders } from "../test/helpers/stats-senders.ts";
+import { waitFor } from "../test/helpers/wait.ts";
+import { intArg } from "./lib/args.ts";
+import { log, median, report, type Figure } from "./lib/result.ts";
+
+const failovers = intArg("failovers", 10, 3);
+const leaseMs = intArg("lease-ms", 10_000, 2000);
+const tasks = intArg("tasks", 20_000, 2000);
+const leaseWindowMs = intArg("lease-window-ms", 30_000, 5000);
+const INTERVAL_MS = 1000;
+
+function instanceEnv(url: string, id: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NATS_URL: url, DB_PATH: join(tempDir(), `${id}.db`), INSTANCE_ID: id, INGEST_MODE: "jetstream",
+    PUBLISH_INTERVAL: String(INTERVAL_MS), LEADER_LEASE_MS: String(leaseMs), LOG_LEVEL: "warn", ...extra,
+  };
+}
+
+/** (1) SIGKILL the leader, time until another instance's first stats message; restart the killed one as a standby. */
+async function measureFailover(cluster: TestNatsCluster): Promise<{ times: number[]; exact: number }> {
+  const ids = ["fo-1", "fo-2", "fo-3"];
+  const envs = ids.map((id, i) => instanceEnv(cluster.servers[i]!.url, id, { JS_REPLICAS: "3" }));
+  const procs = await Promise.all(envs.map((env) => AggregatorProcess.start({ env })));
+  const senders = await StatsSenders.connect(cluster.urls);
+  const times: number[] = [];
+  let exact = 0;
+  try {
+    await Promise.all(procs.map((p) => p.waitReady(30_000 + leaseMs)));
+    const feeder = await connect({ servers: cluster.urls });
+    await publishAcked(feeder, taskTraffic(0, 500));
+    await feeder.close();
+    for (let run = 0; run < failovers; run++) {
+      const current = await senders.next((s) => s.message.data.totalTasks === 500, 3 * leaseMs + 10_000);
+      const i = ids.indexOf(current.from!);
+      const killedAt = Date.now();
+      await procs[i]!.stop("SIGKILL");
+      const next = await senders.next((s) => s.from !== ids[i], 3 * leaseMs + 10_000);
+      times.push(next.at - killedAt);
+      if (next.message.data.totalTasks === 500) exact++;
+      log(`failover ${run + 1}/${failovers}: ${next.at - killedAt} ms (${current.from} -> ${next.from})`);
+      procs[i] = await AggregatorProcess.start({ env: envs[i]! });
+      await procs[i]!.waitReady(30_000 + leaseMs);
+    }
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await senders.close();
+  }
+  return { times, exact };
+}
+
+/** (2) Counts the lease's requests on the KV subjects for a while; each request has one reply. */
+async function measureLeaseTraffic(cluster: TestNatsCluster): Promise<{ perSecond: number; requests: number }> {
+  const ids = ["lt-1", "lt-2", "lt-3"];
+  // The default publish interval: the leader's pre-publish check comes once per interval.
+  const procs = await Promise.all(ids.map((id, i) => AggregatorProcess.start({ env: instanceEnv(cluster.servers[i]!.url, id, { JS_REPLICAS: "3", PUBLISH_INTERVAL: "30000" }) })));
+  const nc: NatsConnection = await connect({ servers: cluster.urls });
+  try {
+    await Promise.all(procs.map((p) => p.waitReady(30_000 + leaseMs)));
+    let requests = 0;
+    for (const subject of [`$KV.${LEASE_BUCKET}.>`, `$JS.API.STREAM.MSG.GET.KV_${LEASE_BUCKET}`, `$JS.API.DIRECT.GET.KV_${LEASE_BUCKET}.>`]) {
+      nc.subscribe(subject, { callback: () => void requests++ });
+    }
+    await nc.flush();
+    const from = Date.now();
+    await waitFor("the lease traffic window", () => Date.now() - from >= leaseWindowMs, leaseWindowMs + 5000, 200);
+    const seconds = (Date.now() - from) / 1000;
+    return { perSecond: (2 * requests) / seconds, requests };
+  } finally {
+    await nc.close();
+    await Promise.all(procs.map((p) => p.stop()));
+  }
+}
+
+/** (3) Starts `n` instances (instance i on `urls[i]`) on a pre-loaded stream; time from the first message received to all committed. */
+async function measureIngest(urls: string[], n: number, replicas: number, messages: number): Promise<number> {
+  const procs = await Promise.all(Array.from({ length: n }, (_, i) => AggregatorProcess.start({
+    env: instanceEnv(urls[i]!, `in-${replicas}-${i}`, { JS_REPLICAS: String(replicas), PUBLISH_INTERVAL: "5000" }),
+  })));
+  try {
+    let firstAt = 0;
+    const done = new Set<number>();
+    await waitFor("every instance to commit the whole stream", async () => {
+      const now = Date.now();
+      const ms = await Promise.all(procs.map((p) => p.http("/metrics").then((r) => r.body, () => null)));
+      if (!firstAt && ms.some((m) => m?.ingest?.received > 0)) firstAt = now;
+      ms.forEach((m, i) => {
+        if (m?.ingest?.received >= messages && m.waiting === 0) done.add(i);
+      });
+      return done.size === n;
+    }, 600_000, 50);
+    return (messages * n) / ((Date.now() - firstAt) / 1000);
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+  }
+}
+
+async function preload(urls: string[], traffic: ReturnType<typeof taskTraffic>, replicas: number): Promise<void> {
+  // The first instance creates the stream with the wanted replicas; then the traffic goes in, acknowledged.
+  const creator = await AggregatorProcess.start({ env: instanceEnv(urls[0]!, `pre-${replicas}`, { JS_REPLICAS: String(replicas) }) });
+  await creator.waitReady(30_000 + leaseMs);
+  await creator.stop();
+  const nc = await connect({ servers: urls });
+  await publishAcked(nc, traffic);
+  await nc.close();
+}
+
+const figures: Figure[] = [];
+const notes: string[] = [];
+const traffic = taskTraffic(0, tasks);
+
+log(`bench: high availability; lease ${leaseMs} ms, ${failovers} failovers, ingest of ${traffic.length.toLocaleString()} messages`);
+let cluster = await TestNatsCluster.start(3);
+try {
+  const fo = await measureFailover(cluster);
+  figures.push(
+    { name: `failover after SIGKILL, median of ${failovers} (LEADER_LEASE_MS=${leaseMs})`, value: median(fo.times), unit: "ms" },
+    { name: "failover after SIGKILL, worst", value: Math.max(...fo.times), unit: "ms", target: `<= lease + one interval (${leaseMs + INTERVAL_MS} ms)`, met: Math.max(...fo.times) <= leaseMs + INTERVAL_MS },
+    { name: "new leader's first message exact", value: `${fo.exact}/${failovers}`, unit: "", target: "all", met: fo.exact === failovers },
+  );
+  notes.push(`failover times (ms): ${fo.times.join(", ")}`);
+} finally {
+  await cluster.dispose();
+}
+
+cluster = await TestNatsCluster.start(3);
+try {
+  const lt = await measureLeaseTraffic(cluster);
+  figures.push({ name: `lease traffic, 3 instances (requests + replies, LEADER_LEASE_MS=${leaseMs}, PUBLISH_INTERVAL=30000)`, value: Number(lt.perSecond.toFixed(2)), unit: "msgs/s" });
+  notes.push(`lease requests counted: ${lt.requests} in ${leaseWindowMs} ms`);
+} finally {
+  await cluster.dispose();
+}
+
+const single = await TestNatsServer.start({ jetstream: true });
+let singleRate = 0;
+try {
+  await preload([single.url], traffic, 1);
+  singleRate = await measureIngest([single.url], 1, 1, traffic.length);
+  log(`ingest, one instance, one server: ${Math.round(singleRate)} msgs/s`);
+} finally {
+  await single.dispose();
+}
+cluster = await TestNatsCluster.start(3);
+try {
+  await preload(cluster.urls, traffic, 3);
+  const clusterRate = await measureIngest(cluster.urls, 3, 3, traffic.length);
+  log(`ingest, three instances, three servers: ${Math.round(clusterRate)} msgs/s (all instances together)`);
+  figures.push(
+    { name: "ingest, 1 instance on 1 server (R1), from a pre-loaded stream", value: Math.round(singleRate), unit: "msgs/s" },
+    { name: "ingest, 3 instances on a 3-server cluster (R3), all instances together", value: Math.round(clusterRate), unit: "msgs/s" },
+    { name: "ingest, 3-server cluster, per instance", value: Math.round(clusterRate / 3), unit: "msgs/s" },
+    { name: "per instance / single", value: `${((clusterRate / 3 / singleRate) * 100).toFixed(0)}%`, unit: "" },
+  );
+} finally {
+  await cluster.dispose();
+}
+notes.push(`every instance ingests the whole stream (its own consumer): ${traffic.length.toLocaleString()} messages each; all processes share this machine's ${navigator.hardwareConcurrency} cores`);
+report({ bench: "high-availability", params: { failovers, leaseMs, tasks, messages: traffic.length, leaseWindowMs, intervalMs: INTERVAL_MS }, figures, notes });
+process.exit(0);

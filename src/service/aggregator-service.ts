@@ -23,6 +23,8 @@ export interface RunningAggregator {
 
 /** Each of the two drains (ingest, connection) gets this long; together they stay inside the 4.5 s exit deadline. */
 const SHUTDOWN_DRAIN_MS = 1500;
+/** Giving the lease back comes first and gets this long, leaving the drains their time. */
+const LEASE_RELEASE_MS = 1000;
 
 export async function startAggregator(config: Config, log: Logger): Promise<RunningAggregator> {
   // Before the database is opened: a refused second process leaves the file as it found it.
@@ -154,7 +156,8 @@ async function startWithStore(config: Config, log: Logger, store: AggregatorStor
       stopping ??= (async () => {
         clearInterval(timer);
         // Hand the lease over first, while the connection is still up: a standby publishes next.
-        await cluster.release();
+        // Bounded: with the broker away it cannot be handed over, and the lease expires by itself.
+        await Promise.race([cluster.release(), new Promise((r) => setTimeout(r, keeper.state.connected ? LEASE_RELEASE_MS : 0))]);
         // Stop taking messages first: those already delivered are committed (and acked) below.
         // Disconnected, there is nothing in flight to wait for.
         const stopping = source?.stop();

@@ -1,5 +1,5 @@
 // Records every stats message with the instance named in its Aggregator-Instance header and when it arrived.
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { networkStatsMessageSchema, type NetworkStatsMessage } from "../../src/protocol/stats-message.ts";
 import { STATS_SUBJECT } from "../../src/protocol/subjects.ts";
@@ -17,8 +17,8 @@ export class StatsSenders {
   private constructor(readonly nc: NatsConnection) {}
 
   /** `servers`: one URL or several (a cluster); the client reconnects to any of them. */
-  static async connect(servers: string | string[]): Promise<StatsSenders> {
-    const w = new StatsSenders(await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 250 }));
+  static async connect(servers: string | string[], opts: Omit<ConnectionOptions, "servers"> = {}): Promise<StatsSenders> {
+    const w = new StatsSenders(await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 250, ...opts }));
     w.nc.subscribe(STATS_SUBJECT, {
       callback: (_err, msg) => {
         const parsed = networkStatsMessageSchema.safeParse(msg.json());

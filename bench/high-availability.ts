@@ -2,8 +2,9 @@
 // instances (median and worst of N); (2) the NATS messages per second the leader lease adds; (3) ingest of one
 // pre-loaded stream by three instances on a three-server cluster (JS_REPLICAS=3) against one instance on one server.
 //
-//   bun bench/high-availability.ts [--failovers 10] [--lease-ms 10000] [--tasks 20000] [--lease-window-ms 30000] [--smoke]
-//   env: BENCH_FAILOVERS, BENCH_LEASE_MS, BENCH_TASKS, BENCH_LEASE_WINDOW_MS, BENCH_SMOKE=1
+//   bun bench/high-availability.ts [--failovers 10] [--lease-ms 10000] [--tasks 20000] [--lease-window-ms 30000]
+//                                  [--parts failover,lease,ingest] [--smoke]
+//   env: BENCH_FAILOVERS, BENCH_LEASE_MS, BENCH_TASKS, BENCH_LEASE_WINDOW_MS, BENCH_PARTS, BENCH_SMOKE=1
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { join } from "node:path";
@@ -14,13 +15,14 @@ import { TestNatsCluster } from "../test/helpers/nats-cluster.ts";
 import { TestNatsServer } from "../test/helpers/nats-server.ts";
 import { StatsSenders } from "../test/helpers/stats-senders.ts";
 import { waitFor } from "../test/helpers/wait.ts";
-import { intArg } from "./lib/args.ts";
+import { intArg, strArg } from "./lib/args.ts";
 import { log, median, report, type Figure } from "./lib/result.ts";
 
 const failovers = intArg("failovers", 10, 3);
 const leaseMs = intArg("lease-ms", 10_000, 2000);
 const tasks = intArg("tasks", 20_000, 2000);
 const leaseWindowMs = intArg("lease-window-ms", 30_000, 5000);
+const parts = new Set((strArg("parts") ?? "failover,lease,ingest").split(","));
 const INTERVAL_MS = 1000;
 
 function instanceEnv(url: string, id: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -62,8 +64,11 @@ async function measureFailover(cluster: TestNatsCluster): Promise<{ times: numbe
   return { times, exact };
 }
 
-/** (2) Counts the lease's requests on the KV subjects for a while; each request has one reply. */
-async function measureLeaseTraffic(cluster: TestNatsCluster): Promise<{ perSecond: number; requests: number }> {
+/**
+ * (2) Counts the lease's requests on the KV subjects for a while: each has one reply, and each write to
+ * the key is also delivered to the other instances' subscriptions (standbys hear a release at once).
+ */
+async function measureLeaseTraffic(cluster: TestNatsCluster): Promise<{ perSecond: number; requests: number; writes: number }> {
   const ids = ["lt-1", "lt-2", "lt-3"];
   // The default publish interval: the leader's pre-publish check comes once per interval.
   const procs = await Promise.all(ids.map((id, i) => AggregatorProcess.start({ env: instanceEnv(cluster.servers[i]!.url, id, { JS_REPLICAS: "3", PUBLISH_INTERVAL: "30000" }) })));
@@ -71,14 +76,17 @@ async function measureLeaseTraffic(cluster: TestNatsCluster): Promise<{ perSecon
   try {
     await Promise.all(procs.map((p) => p.waitReady(30_000 + leaseMs)));
     let requests = 0;
-    for (const subject of [`$KV.${LEASE_BUCKET}.>`, `$JS.API.STREAM.MSG.GET.KV_${LEASE_BUCKET}`, `$JS.API.DIRECT.GET.KV_${LEASE_BUCKET}.>`]) {
+    let writes = 0;
+    nc.subscribe(`$KV.${LEASE_BUCKET}.>`, { callback: () => void writes++ });
+    for (const subject of [`$JS.API.STREAM.MSG.GET.KV_${LEASE_BUCKET}`, `$JS.API.DIRECT.GET.KV_${LEASE_BUCKET}.>`]) {
       nc.subscribe(subject, { callback: () => void requests++ });
     }
     await nc.flush();
     const from = Date.now();
     await waitFor("the lease traffic window", () => Date.now() - from >= leaseWindowMs, leaseWindowMs + 5000, 200);
     const seconds = (Date.now() - from) / 1000;
-    return { perSecond: (2 * requests) / seconds, requests };
+    requests += writes;
+    return { perSecond: (2 * requests + (ids.length - 1) * writes) / seconds, requests, writes };
   } finally {
     await nc.close();
     await Promise.all(procs.map((p) => p.stop()));
@@ -122,42 +130,45 @@ const figures: Figure[] = [];
 const notes: string[] = [];
 const traffic = taskTraffic(0, tasks);
 
-log(`bench: high availability; lease ${leaseMs} ms, ${failovers} failovers, ingest of ${traffic.length.toLocaleString()} messages`);
-let cluster = await TestNatsCluster.start(3);
-try {
-  const fo = await measureFailover(cluster);
+async function onCluster<T>(fn: (cluster: TestNatsCluster) => Promise<T>): Promise<T> {
+  const cluster = await TestNatsCluster.start(3);
+  try {
+    return await fn(cluster);
+  } finally {
+    await cluster.dispose();
+  }
+}
+
+async function failoverPart(): Promise<void> {
+  const fo = await onCluster(measureFailover);
   figures.push(
     { name: `failover after SIGKILL, median of ${failovers} (LEADER_LEASE_MS=${leaseMs})`, value: median(fo.times), unit: "ms" },
     { name: "failover after SIGKILL, worst", value: Math.max(...fo.times), unit: "ms", target: `<= lease + one interval (${leaseMs + INTERVAL_MS} ms)`, met: Math.max(...fo.times) <= leaseMs + INTERVAL_MS },
     { name: "new leader's first message exact", value: `${fo.exact}/${failovers}`, unit: "", target: "all", met: fo.exact === failovers },
   );
   notes.push(`failover times (ms): ${fo.times.join(", ")}`);
-} finally {
-  await cluster.dispose();
 }
 
-cluster = await TestNatsCluster.start(3);
-try {
-  const lt = await measureLeaseTraffic(cluster);
-  figures.push({ name: `lease traffic, 3 instances (requests + replies, LEADER_LEASE_MS=${leaseMs}, PUBLISH_INTERVAL=30000)`, value: Number(lt.perSecond.toFixed(2)), unit: "msgs/s" });
-  notes.push(`lease requests counted: ${lt.requests} in ${leaseWindowMs} ms`);
-} finally {
-  await cluster.dispose();
+async function leasePart(): Promise<void> {
+  const lt = await onCluster(measureLeaseTraffic);
+  figures.push({ name: `lease traffic, 3 instances (requests, replies, deliveries; LEADER_LEASE_MS=${leaseMs}, PUBLISH_INTERVAL=30000)`, value: Number(lt.perSecond.toFixed(2)), unit: "msgs/s" });
+  notes.push(`lease requests counted: ${lt.requests} in ${leaseWindowMs} ms, of which ${lt.writes} writes to the key (each also delivered to 2 standbys)`);
 }
 
-const single = await TestNatsServer.start({ jetstream: true });
-let singleRate = 0;
-try {
-  await preload([single.url], traffic, 1);
-  singleRate = await measureIngest([single.url], 1, 1, traffic.length);
-  log(`ingest, one instance, one server: ${Math.round(singleRate)} msgs/s`);
-} finally {
-  await single.dispose();
-}
-cluster = await TestNatsCluster.start(3);
-try {
-  await preload(cluster.urls, traffic, 3);
-  const clusterRate = await measureIngest(cluster.urls, 3, 3, traffic.length);
+async function ingestPart(): Promise<void> {
+  const single = await TestNatsServer.start({ jetstream: true });
+  let singleRate: number;
+  try {
+    await preload([single.url], traffic, 1);
+    singleRate = await measureIngest([single.url], 1, 1, traffic.length);
+    log(`ingest, one instance, one server: ${Math.round(singleRate)} msgs/s`);
+  } finally {
+    await single.dispose();
+  }
+  const clusterRate = await onCluster(async (cluster) => {
+    await preload(cluster.urls, traffic, 3);
+    return measureIngest(cluster.urls, 3, 3, traffic.length);
+  });
   log(`ingest, three instances, three servers: ${Math.round(clusterRate)} msgs/s (all instances together)`);
   figures.push(
     { name: "ingest, 1 instance on 1 server (R1), from a pre-loaded stream", value: Math.round(singleRate), unit: "msgs/s" },
@@ -165,9 +176,12 @@ try {
     { name: "ingest, 3-server cluster, per instance", value: Math.round(clusterRate / 3), unit: "msgs/s" },
     { name: "per instance / single", value: `${((clusterRate / 3 / singleRate) * 100).toFixed(0)}%`, unit: "" },
   );
-} finally {
-  await cluster.dispose();
+  notes.push(`every instance ingests the whole stream (its own consumer): ${traffic.length.toLocaleString()} messages each; all processes share this machine's ${navigator.hardwareConcurrency} cores`);
 }
-notes.push(`every instance ingests the whole stream (its own consumer): ${traffic.length.toLocaleString()} messages each; all processes share this machine's ${navigator.hardwareConcurrency} cores`);
-report({ bench: "high-availability", params: { failovers, leaseMs, tasks, messages: traffic.length, leaseWindowMs, intervalMs: INTERVAL_MS }, figures, notes });
+
+log(`bench: high availability (${[...parts].join(", ")}); lease ${leaseMs} ms, ${failovers} failovers, ingest of ${traffic.length.toLocaleString()} messages`);
+if (parts.has("failover")) await failoverPart();
+if (parts.has("lease")) await leasePart();
+if (parts.has("ingest")) await ingestPart();
+report({ bench: "high-availability", params: { parts: [...parts], failovers, leaseMs, tasks, messages: traffic.length, leaseWindowMs, intervalMs: INTERVAL_MS }, figures, notes });
 process.exit(0);

@@ -1,6 +1,6 @@
 // The leader lease: acquired with a KV create, renewed with a compare-and-swap update, trusted only until a local monotonic deadline.
 import type { KV, KvEntry } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "../log/logger.ts";
@@ -54,6 +54,7 @@ export class LeaderElection {
   lastError: string | null = null;
 
   private nc: NatsConnection | null = null;
+  private releases: Subscription | null = null;
   private kv: KV | null = null;
   private leaseMs: number;
   private revision = 0;
@@ -64,6 +65,7 @@ export class LeaderElection {
   private deadline: ReturnType<typeof setTimeout> | null = null;
   private running = false;
   private stepping: Promise<void> | null = null;
+  private again = false;
   private warnedTwin = false;
 
   constructor(private readonly o: ElectionOptions) {
@@ -99,8 +101,24 @@ export class LeaderElection {
     this.nc = nc;
     this.kv = null;
     this.running = true;
+    this.watchReleases(nc);
     await this.openBucket();
     this.schedule(0);
+  }
+
+  /**
+   * A plain subscription to the lease key's subject: a release (a KV delete) reaches the standbys at
+   * once, instead of at their next look. Expiry sends nothing, so the looks stay.
+   */
+  private watchReleases(nc: NatsConnection): void {
+    this.releases?.unsubscribe();
+    this.releases = nc.subscribe(`$KV.${LEASE_BUCKET}.${LEASE_KEY}`, {
+      callback: (err, msg) => {
+        if (err || this.role === "leader" || !this.running) return;
+        const op = msg.headers?.get("KV-Operation");
+        if (op === "DEL" || op === "PURGE") this.schedule(0);
+      },
+    });
   }
 
   /** Opens the bucket on the current connection; until it opens, this instance stays a standby and tries again. */
@@ -151,6 +169,8 @@ export class LeaderElection {
 
   stop(): void {
     this.running = false;
+    this.releases?.unsubscribe();
+    this.releases = null;
     if (this.timer) clearTimeout(this.timer);
     if (this.deadline) clearTimeout(this.deadline);
   }
@@ -158,9 +178,16 @@ export class LeaderElection {
   private schedule(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      // One step at a time: a release heard mid-step is looked at right after it.
+      if (this.stepping) {
+        this.again = true;
+        return;
+      }
       this.stepping = this.step().finally(() => {
         this.stepping = null;
-        if (this.running) this.schedule(this.role === "leader" ? this.renewEveryMs : this.pollEveryMs);
+        const soon = this.again;
+        this.again = false;
+        if (this.running) this.schedule(soon ? 0 : this.role === "leader" ? this.renewEveryMs : this.pollEveryMs);
       });
     }, ms);
   }

@@ -11,7 +11,7 @@ import { NatsConnectionKeeper } from "../nats/connection.ts";
 import type { IngestSource, IngestStatus } from "../nats/ingest-source.ts";
 import { openIngest } from "../nats/open-ingest.ts";
 import { AggregatorStore } from "../storage/aggregator-store.ts";
-import { lockDatabase, type DatabaseLock } from "../storage/database-lock.ts";
+import { lockDatabase } from "../storage/database-lock.ts";
 import { IngestPipeline } from "./ingest-pipeline.ts";
 import { StatsPublisher } from "./stats-publisher.ts";
 
@@ -29,17 +29,10 @@ const LEASE_RELEASE_MS = 1000;
 export async function startAggregator(config: Config, log: Logger): Promise<RunningAggregator> {
   // Before the database is opened: a refused second process leaves the file as it found it.
   const lock = await lockDatabase(config.dbPath);
-  let store: AggregatorStore;
-  try {
-    store = await AggregatorStore.open(config.dbPath);
-  } catch (err) {
+  const store = await AggregatorStore.open(config.dbPath).catch((err: unknown) => {
     lock.release();
     throw err;
-  }
-  return startWithStore(config, log, store, lock);
-}
-
-async function startWithStore(config: Config, log: Logger, store: AggregatorStore, lock: DatabaseLock): Promise<RunningAggregator> {
+  });
   const started = Date.now();
   const identity = store.instanceIdentity(config.cluster.instanceId);
   const state = new NetworkState(store.restore(started, config.recentWindowMs, config.activeWindowMs), config.recentWindowMs);

@@ -36,7 +36,7 @@ ${vars}
 }
 
 export function healthHelp(): string {
-  return "Health endpoint: GET /healthz, /readyz (200 when ready, 503 with reasons; role and instance), /metrics, /stats\n";
+  return "Health endpoint: GET /healthz, /readyz (200 when ready, 503 with reasons), /metrics, /stats;\n/readyz and /metrics name this instance and its role (leader, standby or single)\n";
 }
 
 export function mainHelp(commands: readonly Command[]): string {

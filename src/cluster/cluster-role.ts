@@ -79,7 +79,7 @@ export class ClusterRole {
     if (this.election.lastError) reasons.push(this.election.lastError);
     const window = Math.max(2 * this.o.publishIntervalMs, this.o.leaseMs + this.o.publishIntervalMs);
     const seen = this.watch.lastSeenAt;
-    if (seen === null) reasons.push("standby: no instance has published yet");
+    if (seen === null) reasons.push("nothing published yet");
     else if (now - seen > window) reasons.push(`standby: no instance has published for ${Math.round((now - seen) / 1000)} s`);
     return reasons;
   }

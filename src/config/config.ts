@@ -96,7 +96,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: "JS_STORAGE", default: "file", allowed: "file, memory", description: "stream storage (only when the aggregator creates it)" },
   { name: "JS_REPLICAS", default: "1", allowed: "integer 1 to 5 (3 or 5 on a NATS cluster)", description: "replicas of the stream and of the leader-lease bucket (only when the aggregator creates them)" },
   { name: "INSTANCE_ID", allowed: "name (letters, digits, - and _), up to 64 characters", description: "this instance's identity (names its JetStream consumer and its lease); unset, an id created on first start and kept in the database" },
-  { name: "LEADER_LEASE_MS", default: "10000", allowed: "integer milliseconds, 1000 to 600000", description: "JetStream mode: the leader's lease; a standby takes over at most this long (plus one renewal check) after the leader dies" },
+  { name: "LEADER_LEASE_MS", default: "10000", allowed: "integer milliseconds, 1000 to 600000", description: "JetStream mode: the leader's lease; a standby takes over at most this long (plus up to 1 s) after the leader dies" },
   { name: "DB_PATH", default: "/data/aggregator.db", allowed: "file path", description: "SQLite database file; its folder is created if missing" },
   { name: "PUBLISH_INTERVAL", default: "30000", allowed: "integer milliseconds, 100 to 86400000", description: "how often network stats are published" },
   { name: "RETENTION_DAYS", default: "30", allowed: "integer days, 1 to 36500", description: "detail rows and history older than this are pruned; lifetime totals stay" },

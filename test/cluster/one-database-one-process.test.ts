@@ -24,6 +24,9 @@ test("same DB_PATH: the second process exits 2 naming the path and the holder; a
   const first = await AggregatorProcess.start({ env });
   try {
     await first.waitReady();
+    // Core NATS has nothing to elect with: this instance publishes alone, and says once that it must be alone.
+    expect((await first.http("/readyz")).body).toMatchObject({ role: "single", instance: expect.any(String) });
+    expect(first.stdout.match(/role: single .*run only one instance/g)?.length).toBe(1);
     await client.publish(ALL_MESSAGES);
     await client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks);
 

@@ -1,7 +1,9 @@
 // Three instances on a three-server JetStream cluster (JS_REPLICAS=3): one voice, failover after SIGKILL, a lost NATS server.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { LEASE_BUCKET } from "../../src/cluster/lease-bucket.ts";
 import { join } from "node:path";
 import { AggregatorProcess, tempDir } from "../helpers/aggregator-process.ts";
 import { figuresOf, groundTruth, publishAcked, taskTraffic } from "../helpers/ground-truth-traffic.ts";
@@ -63,6 +65,10 @@ test("three servers, three instances: one publisher per interval; SIGKILL, resta
   expect(roles.every((r) => r.ready)).toBe(true);
   const first = leaderIndex(phase1.from);
   expect(roles[first]!.role).toBe("leader");
+  // JS_REPLICAS=3: the stream and the lease bucket were created with three replicas.
+  const jsm = await jetstreamManager(monitors);
+  expect((await jsm.streams.info("TRUEBIT_EVENTS")).config.num_replicas).toBe(3);
+  expect((await jsm.streams.info(`KV_${LEASE_BUCKET}`)).config.num_replicas).toBe(3);
 
   // SIGKILL the leader: another publishes within a lease and an interval, with the exact figures.
   const killedAt = Date.now();

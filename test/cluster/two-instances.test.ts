@@ -67,6 +67,9 @@ test("two instances with default settings publish one series, and it equals the 
     const jsm = await jetstreamManager(senders.nc);
     const consumers = (await jsm.consumers.list("TRUEBIT_EVENTS").next()).map((c) => c.name).sort();
     expect(consumers).toEqual(ids.map((id) => `aggregator-${id}`).sort());
+    // The consumer of an instance gone for the stream's age (JS_MAX_AGE_HOURS, 168 h) is removed by the server.
+    const info = await jsm.consumers.info("TRUEBIT_EVENTS", consumers[0]!);
+    expect(info.config.inactive_threshold).toBe(168 * 3600 * 1e9);
     // The standby holds the whole state too: its own snapshot is exact.
     const standby = roles[0]!.body.role === "standby" ? a : b;
     expect(figuresOf((await standby.http("/stats")).body.data)).toEqual(expected);

@@ -207,6 +207,8 @@ export class LeaderElection {
     } catch (err) {
       // Unreachable or slow server: a leader keeps its lease until the local deadline, a standby waits.
       this.lastError = `lease: ${reason(err)}`;
+      // A bucket removed by hand is created again at the next step.
+      if (/stream not found/i.test(reason(err))) this.kv = null;
     }
   }
 
@@ -218,8 +220,16 @@ export class LeaderElection {
       this.trust(sentAt);
     } catch (err) {
       if (!isWrongSequence(err)) throw err;
+      const entry = await kv.get(LEASE_KEY).catch(() => null);
+      const value = parseValue(entry);
+      if (value?.instance === this.o.instanceId && value.nonce === this.nonce) {
+        // Our own earlier renewal went through but its answer was lost: carry on from its revision.
+        const again = performance.now();
+        this.revision = await kv.update(LEASE_KEY, this.value(), entry!.revision, this.opTimeoutMs);
+        this.trust(again);
+        return;
+      }
       // Someone else wrote the key, or it expired: either way it is no longer ours.
-      const value = parseValue(await kv.get(LEASE_KEY).catch(() => null));
       this.holder = value?.instance ?? null;
       this.stepDown(value ? `the lease was taken over by ${value.instance}` : "the lease expired before it could be renewed");
     }

@@ -45,7 +45,6 @@ export class ClusterRole {
   /** On every fresh connection, once the ingest mode is known: JetStream elects, core NATS cannot. */
   async attach(nc: NatsConnection, mode: "core" | "jetstream"): Promise<void> {
     this.watch.stop();
-    this.watch.attach(nc);
     if (mode === "core") {
       this.election.stop();
       this.single = true;
@@ -56,6 +55,8 @@ export class ClusterRole {
       return;
     }
     this.single = false;
+    // Only with an election: core deployments keep the permissions they had.
+    this.watch.attach(nc);
     await this.election.attach(nc);
   }
 

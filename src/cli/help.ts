@@ -37,7 +37,8 @@ ${vars}
 
 export function healthHelp(): string {
   return "Health endpoint: GET /healthz, /readyz (200 when ready, 503 with reasons), /api/status,\n" +
-    "/api/stats (also /stats), /api/history; GET /metrics for Prometheus; the dashboard at /\n";
+    "/api/stats (also /stats), /api/history; GET /metrics for Prometheus; the dashboard at /;\n" +
+    "/readyz, /api/status and /metrics name this instance and its role (leader, standby or single)\n";
 }
 
 export function mainHelp(commands: readonly Command[]): string {

@@ -34,9 +34,19 @@ export type IngestMode = "auto" | "jetstream" | "core";
 
 export interface JetStreamSettings {
   stream: string;
+  /** Prefix of the durable consumer names: each instance reads through `<consumer>-<instance id>`. */
   consumer: string;
   maxAgeHours: number;
   storage: "file" | "memory";
+  /** Replicas of the stream and the lease bucket when the service creates them. */
+  replicas: number;
+}
+
+/** High availability: who this instance is, and how long a leader's lease lasts. */
+export interface ClusterSettings {
+  /** INSTANCE_ID; unset, the id kept in the database is used (created on first start). */
+  instanceId?: string;
+  leaseMs: number;
 }
 
 export interface Config {
@@ -44,6 +54,7 @@ export interface Config {
   ingestMode: IngestMode;
   limits: Limits;
   jetstream: JetStreamSettings;
+  cluster: ClusterSettings;
   /** Length of the "last 24 hours" windows; 24 h per the protocol, shortened only by tests. */
   recentWindowMs: number;
   dbPath: string;
@@ -80,9 +91,12 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: "NATS_TLS_KEY", allowed: "path to a PEM file (with NATS_TLS_CERT)", description: "client certificate's private key" },
   { name: "INGEST_MODE", default: "auto", allowed: "auto, jetstream, core", description: "jetstream: durable, acked after commit; core: plain subscriptions; auto: jetstream when the server and credentials allow it" },
   { name: "JS_STREAM", default: "TRUEBIT_EVENTS", allowed: "stream name (letters, digits, - and _)", description: "JetStream stream over the inbound subjects; created when missing, never reconfigured" },
-  { name: "JS_CONSUMER", default: "aggregator", allowed: "consumer name (letters, digits, - and _)", description: "durable JetStream consumer the aggregator reads from" },
+  { name: "JS_CONSUMER", default: "aggregator", allowed: "consumer name (letters, digits, - and _)", description: "prefix of the durable JetStream consumers: each instance reads through <JS_CONSUMER>-<instance id>" },
   { name: "JS_MAX_AGE_HOURS", default: "168", allowed: "integer hours, 1 to 87600", description: "how long the stream keeps messages (only when the aggregator creates it)" },
   { name: "JS_STORAGE", default: "file", allowed: "file, memory", description: "stream storage (only when the aggregator creates it)" },
+  { name: "JS_REPLICAS", default: "1", allowed: "integer 1 to 5 (3 or 5 on a NATS cluster)", description: "replicas of the stream and of the leader-lease bucket (only when the aggregator creates them)" },
+  { name: "INSTANCE_ID", allowed: "name (letters, digits, - and _), up to 64 characters", description: "this instance's identity (names its JetStream consumer and its lease); unset, an id created on first start and kept in the database" },
+  { name: "LEADER_LEASE_MS", default: "10000", allowed: "integer milliseconds, 1000 to 600000", description: "JetStream mode: the leader's lease; a standby takes over at most this long (plus up to 1 s) after the leader dies" },
   { name: "DB_PATH", default: "/data/aggregator.db", allowed: "file path", description: "SQLite database file; its folder is created if missing" },
   { name: "PUBLISH_INTERVAL", default: "30000", allowed: "integer milliseconds, 100 to 86400000", description: "how often network stats are published" },
   { name: "RETENTION_DAYS", default: "30", allowed: "integer days, 1 to 36500", description: "detail rows and history older than this are pruned; lifetime totals stay" },
@@ -216,6 +230,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       consumer: parse("JS_CONSUMER", natsName),
       maxAgeHours: parse("JS_MAX_AGE_HOURS", integer(1, 87_600)),
       storage: parse("JS_STORAGE", z.enum(["file", "memory"], { error: "is not a storage type" })),
+      replicas: parse("JS_REPLICAS", integer(1, 5)),
+    },
+    cluster: {
+      instanceId: optional("INSTANCE_ID") === undefined ? undefined : parse("INSTANCE_ID", natsName),
+      leaseMs: parse("LEADER_LEASE_MS", integer(1000, 600_000)),
     },
     recentWindowMs: parse("RECENT_WINDOW_MS", integer(1000, 86_400_000)),
     dbPath,
@@ -273,6 +292,9 @@ export function describeConfig(config: Config): Record<string, string | number> 
     INGEST_MODE: config.ingestMode,
     JS_STREAM: config.jetstream.stream,
     JS_CONSUMER: config.jetstream.consumer,
+    JS_REPLICAS: config.jetstream.replicas,
+    INSTANCE_ID: config.cluster.instanceId ?? "(kept in the database)",
+    LEADER_LEASE_MS: config.cluster.leaseMs,
     DB_PATH: config.dbPath,
     RATE_LIMIT_PER_NODE: config.limits.perNodeRate,
     GLOBAL_RATE_LIMIT: config.limits.globalRate,

@@ -1,6 +1,6 @@
 // Keeps one NATS connection alive: picks the transport by URL scheme, waits for a broker that is down, reconnects forever.
 import { readFileSync } from "node:fs";
-import { credsAuthenticator, nkeyAuthenticator, wsconnect, type ConnectionOptions, type NatsConnection } from "@nats-io/nats-core";
+import { credsAuthenticator, nkeyAuthenticator, wsconnect, type ConnectionOptions, type NatsConnection, type PublishOptions } from "@nats-io/nats-core";
 import { connect as tcpConnect } from "@nats-io/transport-node";
 import { redactUrl, type NatsSettings } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
@@ -193,10 +193,10 @@ export class NatsConnectionKeeper {
   }
 
   /** Publishes if connected; answers false (and sends nothing) otherwise. */
-  publish(subject: string, payload: string): boolean {
+  publish(subject: string, payload: string, opts?: PublishOptions): boolean {
     const nc = this.nc;
     if (!nc || !this.state.connected || nc.isClosed()) return false;
-    nc.publish(subject, payload);
+    nc.publish(subject, payload, opts);
     return true;
   }
 

@@ -8,6 +8,8 @@ export type DeliveryHandler = (subject: string, payload: Uint8Array, arrivedAt: 
 
 export interface IngestStatus {
   mode: "core" | "jetstream";
+  /** JetStream: this instance's durable consumer. */
+  consumer?: string;
   /** JetStream: messages in the stream not yet delivered to us, plus delivered but not yet acked. */
   pending?: number;
   lastAckedSeq?: number;

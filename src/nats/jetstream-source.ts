@@ -44,8 +44,9 @@ async function ensureStream(jsm: JetStreamManager, s: JetStreamSettings, log: Lo
       discard: DiscardPolicy.Old,
       max_age: s.maxAgeHours * 3600 * 1000 * NS_PER_MS,
       max_msg_size: STREAM_MAX_MSG_BYTES,
+      num_replicas: s.replicas,
     });
-    log.info("created JetStream stream", { stream: s.stream, storage: s.storage, maxAgeHours: s.maxAgeHours });
+    log.info("created JetStream stream", { stream: s.stream, storage: s.storage, maxAgeHours: s.maxAgeHours, replicas: s.replicas });
     return;
   }
   // An existing stream is the operator's: use it as it is, say what differs, never reconfigure it.
@@ -62,19 +63,28 @@ async function ensureStream(jsm: JetStreamManager, s: JetStreamSettings, log: Lo
   }
 }
 
-async function ensureConsumer(jsm: JetStreamManager, s: JetStreamSettings): Promise<void> {
+/** Each instance has its own durable consumer, so each sees the whole stream and resumes its own position. */
+export function consumerName(s: JetStreamSettings, instanceId: string): string {
+  return `${s.consumer}-${instanceId}`;
+}
+
+async function ensureConsumer(jsm: JetStreamManager, s: JetStreamSettings, name: string): Promise<void> {
   try {
-    await jsm.consumers.info(s.stream, s.consumer);
+    await jsm.consumers.info(s.stream, name);
     return;
   } catch (err) {
     if (!/not found/i.test(reason(err))) throw err;
   }
   await jsm.consumers.add(s.stream, {
-    durable_name: s.consumer,
+    durable_name: name,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: ACK_WAIT_MS * NS_PER_MS,
     max_ack_pending: MAX_ACK_PENDING,
+    // The consumer of an instance that is gone goes away after the stream's own age: by then every
+    // message it still owed has left the stream anyway, so its position is worth nothing. An
+    // instance that comes back later gets a new consumer and replays the stream, counted once.
+    inactive_threshold: s.maxAgeHours * 3600 * 1000 * NS_PER_MS,
   });
 }
 
@@ -82,7 +92,7 @@ async function ensureConsumer(jsm: JetStreamManager, s: JetStreamSettings): Prom
  * Sets up the stream and consumer and starts consuming. Throws JetStreamUnavailable (or the
  * server's error) when JetStream is off or the credentials may not use it.
  */
-export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings, handle: DeliveryHandler, log: Logger): Promise<IngestSource> {
+export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings, instanceId: string, handle: DeliveryHandler, log: Logger): Promise<IngestSource> {
   let jsm: JetStreamManager;
   try {
     jsm = await jetstreamManager(nc, { timeout: 5000 });
@@ -90,9 +100,10 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
     throw new JetStreamUnavailable(`JetStream is not available on this server or account: ${reason(err)}`);
   }
   await ensureStream(jsm, s, log);
-  await ensureConsumer(jsm, s);
+  const name = consumerName(s, instanceId);
+  await ensureConsumer(jsm, s, name);
 
-  const consumer = await jetstream(nc).consumers.get(s.stream, s.consumer);
+  const consumer = await jetstream(nc).consumers.get(s.stream, name);
   let lastAckedSeq = 0;
   let pending: number | undefined;
   const messages: ConsumerMessages = await consumer.consume({
@@ -122,7 +133,7 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
       } catch {
         // keep the last known figure while the server is unreachable
       }
-      return { mode: "jetstream", pending, lastAckedSeq };
+      return { mode: "jetstream", consumer: name, pending, lastAckedSeq };
     },
     async stop() {
       await messages.close().catch(() => undefined);

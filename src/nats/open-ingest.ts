@@ -5,17 +5,17 @@ import type { Logger } from "../log/logger.ts";
 import type { ConnectionState } from "./connection.ts";
 import { subscribeCore } from "./core-source.ts";
 import type { DeliveryHandler, IngestSource } from "./ingest-source.ts";
-import { consumeJetStream } from "./jetstream-source.ts";
+import { consumeJetStream, consumerName } from "./jetstream-source.ts";
 
-export async function openIngest(nc: NatsConnection, config: Config, connection: ConnectionState, handle: DeliveryHandler, log: Logger): Promise<IngestSource> {
+export async function openIngest(nc: NatsConnection, config: Config, instanceId: string, connection: ConnectionState, handle: DeliveryHandler, log: Logger): Promise<IngestSource> {
   if (config.ingestMode === "core") {
     log.info("ingest mode: core NATS", { why: "INGEST_MODE=core", guarantee: "messages sent while the aggregator is down are lost" });
     return subscribeCore(nc, handle, connection);
   }
   try {
-    const source = await consumeJetStream(nc, config.jetstream, handle, log);
+    const source = await consumeJetStream(nc, config.jetstream, instanceId, handle, log);
     log.info("ingest mode: JetStream", {
-      why: `INGEST_MODE=${config.ingestMode}`, stream: config.jetstream.stream, consumer: config.jetstream.consumer,
+      why: `INGEST_MODE=${config.ingestMode}`, stream: config.jetstream.stream, consumer: consumerName(config.jetstream, instanceId),
       guarantee: "acked after commit; nothing lost across restarts",
     });
     return source;

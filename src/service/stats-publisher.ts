@@ -14,9 +14,12 @@ export interface StatsPublisherOptions {
   minNodesPerBucket: number;
 }
 
-/** Something that can send a message now, or say it cannot. */
+/**
+ * Something that can send a message now, or say it cannot (false), or that it is not this
+ * instance's to send ("withheld": a standby, which still keeps its history as the leader would).
+ */
 export interface Publish {
-  (subject: string, payload: string): boolean;
+  (subject: string, payload: string): boolean | "withheld";
 }
 
 const PRUNE_BUDGET_MS = 50;
@@ -43,7 +46,7 @@ export class StatsPublisher {
     private readonly opts: StatsPublisherOptions,
   ) {}
 
-  /** Publishes the current figures; answers false when NATS is not connected (nothing is sent or recorded). */
+  /** Publishes the current figures; answers false when not sent (disconnected: nothing recorded; a standby: recorded, not sent). */
   publishNow(now = Date.now()): boolean {
     // Stats include everything received so far, so a message never reflects half a batch.
     const flushed = this.pipeline.flush();
@@ -51,8 +54,9 @@ export class StatsPublisher {
     const msg = buildNetworkStats(this.state, now, { activeWindowMs: this.opts.activeWindowMs, minNodesPerBucket: this.opts.minNodesPerBucket });
     const sending = performance.now();
     this.timings?.built(sending - building);
-    if (!this.publish(STATS_SUBJECT, JSON.stringify(msg))) return false;
-    this.lastPublishedAt = now;
+    const sent = this.publish(STATS_SUBJECT, JSON.stringify(msg));
+    if (sent === false) return false;
+    if (sent === true) this.lastPublishedAt = now;
     this.lastMessage = msg;
     try {
       this.store.recordStats(msg, now);
@@ -62,8 +66,8 @@ export class StatsPublisher {
     } catch (err) {
       this.pipeline.storageFailed(err);
     }
-    this.timings?.published(performance.now() - sending);
-    return true;
+    if (sent === true) this.timings?.published(performance.now() - sending);
+    return sent === true;
   }
 
   /** The periodic job: publish, then one summary line for the interval (with the caller's ingest fields). */

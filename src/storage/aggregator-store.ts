@@ -7,6 +7,7 @@ import { COUNTER_FAMILIES, CounterSet, type CounterFamily } from "../core/counte
 import { DAY_MS, type RestoredState } from "../core/network-state.ts";
 import type { InvoiceRecord, NodeRecord, NodeStatus, TaskRecord } from "../core/records.ts";
 import type { NetworkStatsMessage } from "../protocol/stats-message.ts";
+import { instanceIdentity, type InstanceIdentity } from "./instance-identity.ts";
 import { PRAGMAS, SCHEMA_V1, SCHEMA_V2, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, transaction, type SqlDatabase, type SqlRow, type SqlStatement } from "./sqlite-driver.ts";
 
@@ -79,7 +80,7 @@ function nodeFromRow(r: SqlRow): NodeRecord {
 }
 
 /** Makes sure the database's folder exists and is writable, with an error that names the path. */
-function prepareFolder(path: string): void {
+export function prepareFolder(path: string): void {
   if (path === ":memory:") return;
   const dir = dirname(path);
   try {
@@ -153,6 +154,11 @@ export class AggregatorStore implements RecordLookup {
 
   get driver(): string {
     return this.db.driver;
+  }
+
+  /** This instance's stable id (see instance-identity.ts). */
+  instanceIdentity(override?: string): InstanceIdentity {
+    return instanceIdentity(this.db, override);
   }
 
   task(taskIdHash: string): TaskRecord | undefined {

@@ -51,7 +51,7 @@ test.skipIf(!isRoot)("disk full: 503 and no ack while it lasts, every message co
     expect(down.body.database.lastError).toMatch(/full|disk/i);
     // Held, not acked: the consumer still owes these messages.
     const jsm = await jetstreamManager(client.nc);
-    const info = await jsm.consumers.info("TRUEBIT_EVENTS", "aggregator");
+    const info = await jsm.consumers.info("TRUEBIT_EVENTS", down.body.ingest.consumer);
     expect(info.num_ack_pending + info.num_pending).toBeGreaterThan(0);
     expect(service.stdout.match(/ERROR cannot write to the database/g)?.length).toBe(1);
 

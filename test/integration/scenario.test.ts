@@ -1,5 +1,6 @@
 // The whole service against a real nats-server and SQLite file: the published figures equal the hand-computed ones.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { AggregatorProcess, tempDir } from "../helpers/aggregator-process.ts";
@@ -20,6 +21,12 @@ for (const mode of ["core", "jetstream"] as const) {
     afterAll(async () => {
       await client?.close();
       await nats?.dispose();
+    });
+    // Each instance reads the whole stream through its own consumer: every test starts from an empty one.
+    beforeEach(async () => {
+      if (mode !== "jetstream") return;
+      const jsm = await jetstreamManager(client.nc);
+      await jsm.streams.purge("TRUEBIT_EVENTS").catch(() => undefined);
     });
 
     function serviceEnv(dbPath: string): Record<string, string> {

@@ -107,7 +107,7 @@ async function measureIngest(urls: string[], n: number, replicas: number, messag
     const done = new Set<number>();
     await waitFor("every instance to commit the whole stream", async () => {
       const now = Date.now();
-      const ms = await Promise.all(procs.map((p) => p.http("/metrics").then((r) => r.body, () => null)));
+      const ms = await Promise.all(procs.map((p) => p.http("/api/status").then((r) => r.body, () => null)));
       if (!firstAt && ms.some((m) => m?.ingest?.received > 0)) firstAt = now;
       ms.forEach((m, i) => {
         if (m?.ingest?.received >= messages && m.waiting === 0) done.add(i);

@@ -48,7 +48,7 @@ describe("GET /", () => {
     });
     expect(page.status).toBe(200);
     expect(page.text).toContain(`data-figure="activeNodes">${stats.data.activeNodes}<`);
-    expect(page.text).toMatch(/<span>Role<\/span><b>single<\/b>/);
+    expect(page.text).toMatch(/<span>Role<\/span><b>single \([\w.-]+\)<\/b>/);
     expect(page.text).toMatch(/<span>NATS<\/span><b>connected/);
     expect(page.text).toMatch(/<span>Storage<\/span><b>writable<\/b>/);
     expect(page.text).toContain("<title>TrueBit Federation");

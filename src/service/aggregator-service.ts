@@ -23,7 +23,7 @@ export interface RunningAggregator {
 const SHUTDOWN_DRAIN_MS = 1500;
 
 export async function startAggregator(config: Config, log: Logger): Promise<RunningAggregator> {
-  const store = await AggregatorStore.open(config.dbPath);
+  const store = await AggregatorStore.open(config.dbPath, { log });
   const started = Date.now();
   const state = new NetworkState(store.restore(started, config.recentWindowMs, config.activeWindowMs), config.recentWindowMs);
   log.info("database opened", {

@@ -69,6 +69,7 @@ try {
     { name: "SQLite rows match (tasks, finished, invoices, nodes)", value: agg.rowsOk ? "yes" : `NO ${JSON.stringify(agg.rows)}`, unit: "", target: "yes", met: agg.rowsOk },
     { name: "aggregator peak RSS (sampled 100 ms)", value: Math.round(agg.peakRss / MB), unit: "MB" },
     { name: "aggregator VmHWM", value: Math.round(agg.vmHwm / MB), unit: "MB" },
+    { name: "aggregator JS heap in use, largest seen on /metrics", value: Math.round(agg.peakHeap / MB), unit: "MB" },
   ];
   const notes = [
     `ceiling runs (msgs/s): ${ceilings.map((c) => Math.round(c.rate)).join(", ")}; subscriber-side span of the median run ${ceiling.subscriberSpanMs} ms`,

@@ -131,6 +131,8 @@ export interface AggregatorResult {
   rowsOk: boolean;
   peakRss: number;
   vmHwm: number;
+  /** Largest JS heap in use seen on /metrics while ingesting. */
+  peakHeap: number;
   restRss: number | null;
   exitCode: number | null;
   dbPath: string;
@@ -162,9 +164,11 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
     let m: any;
     let completedAt = 0;
     let lastLog = Date.now();
+    let peakHeap = 0;
     for (;;) {
       await new Promise((r) => setTimeout(r, 25));
       m = (await svc.http("/metrics")).body;
+      peakHeap = Math.max(peakHeap, m.memory?.heapUsedBytes ?? 0);
       const now = Date.now();
       const i = m.ingest;
       const settled = i.accepted + i.invalid + (i.rejected ?? 0) + (m.dropped ?? 0) === i.received && m.waiting === 0;
@@ -217,6 +221,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
       rowsOk: rows.tasks === ex.tasks && rows.finishedTasks === ex.tasks && rows.invoices === ex.invoices && rows.nodes === ex.nodes,
       peakRss,
       vmHwm,
+      peakHeap,
       restRss,
       exitCode,
       dbPath,
@@ -226,7 +231,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
   }
 }
 
-function countRows(dbPath: string) {
+export function countRows(dbPath: string) {
   const db = new Database(dbPath, { readonly: true });
   try {
     const n = (sql: string) => (db.query(sql).get() as { n: number }).n;

@@ -21,7 +21,7 @@ export interface PipelineOptions {
 // Under load batches grow towards maxBatch by themselves (messages wait while a commit runs).
 // Large batches matter: random hashes dirty index pages all over the file, and a page
 // touched by many tasks of one batch is written to the WAL once, not once per task.
-export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = { maxBatch: 10_000, maxDelayMs: 50, maxBacklog: 500_000 };
+export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = { maxBatch: 5_000, maxDelayMs: 50, maxBacklog: 500_000 };
 
 const KNOWN_VERSIONS = new Set(["1.0"]);
 

@@ -15,12 +15,6 @@ export const TASK_KEYS: KeyedTable = { table: "aggregated_tasks", hashColumn: "t
 export const INVOICE_KEYS: KeyedTable = { table: "aggregated_invoices", hashColumn: "invoice_id_hash", logTable: "invoice_key_log" };
 
 /** Pairs are stored as little-endian float64s, key then rowid: 16 bytes a row. */
-export function encodePairs(pairs: ArrayLike<number>, length = pairs.length): Uint8Array {
-  const out = new Float64Array(length);
-  for (let i = 0; i < length; i++) out[i] = pairs[i]!;
-  return new Uint8Array(out.buffer);
-}
-
 function decodePairs(blob: Uint8Array): Float64Array {
   if (blob.byteOffset % 8 === 0) return new Float64Array(blob.buffer, blob.byteOffset, blob.byteLength >> 3);
   return new Float64Array(blob.slice().buffer);
@@ -60,8 +54,9 @@ export class KeyedRows {
   readonly index: KeyIndex;
   private nextRow: number;
   private committedNextRow: number;
-  /** New (key, row) pairs of the open transaction. */
-  private pending: number[] = [];
+  /** New (key, row) pairs of the open transaction, in one reused buffer (no garbage per commit). */
+  private pending = new Float64Array(2 * 1024);
+  private pendingLength = 0;
   /** Rows the open transaction has read or located, by hash: located once, not again at write. */
   private readonly located = new Map<string, number>();
   private readonly byId: SqlStatement;
@@ -141,28 +136,35 @@ export class KeyedRows {
     const id = this.locate(hash);
     if (id !== 0) return { id, isNew: false };
     const fresh = this.nextRow++;
-    this.pending.push(hashKey(hash, this.seed), fresh);
+    if (this.pendingLength + 2 > this.pending.length) {
+      const bigger = new Float64Array(this.pending.length * 2);
+      bigger.set(this.pending);
+      this.pending = bigger;
+    }
+    this.pending[this.pendingLength++] = hashKey(hash, this.seed);
+    this.pending[this.pendingLength++] = fresh;
     this.located.set(hash, fresh);
     return { id: fresh, isNew: true };
   }
 
   /** Logs the transaction's new pairs; the last statement of a commit's writes for this table. */
   writeLog(): void {
-    if (this.pending.length === 0) return;
-    this.putLog.run(this.nextRow - 1, encodePairs(this.pending));
+    if (this.pendingLength === 0) return;
+    // The driver copies the bytes when it binds them.
+    this.putLog.run(this.nextRow - 1, new Uint8Array(this.pending.buffer, 0, this.pendingLength * 8));
   }
 
   committed(): void {
     const p = this.pending;
-    for (let i = 0; i < p.length; i += 2) this.index.add(p[i]!, p[i + 1]!);
+    for (let i = 0; i < this.pendingLength; i += 2) this.index.add(p[i]!, p[i + 1]!);
     this.committedNextRow = this.nextRow;
-    this.pending = [];
+    this.pendingLength = 0;
     this.located.clear();
   }
 
   rolledBack(): void {
     this.nextRow = this.committedNextRow;
-    this.pending = [];
+    this.pendingLength = 0;
     this.located.clear();
   }
 

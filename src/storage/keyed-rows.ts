@@ -81,14 +81,15 @@ export class KeyedRows {
     const logged = Number(db.prepare(`SELECT COALESCE(SUM(LENGTH(pairs)), 0) / 16 AS n FROM ${t.logTable} WHERE last_row >= ?`).get(lo)!.n);
     const rows = new KeyedRows(db, t, seed, logged, hi + 1);
     const index = rows.index;
-    const read = db.prepare(`SELECT last_row, pairs FROM ${t.logTable} WHERE last_row >= ? ORDER BY last_row LIMIT 64`);
+    const read = db.prepare(`SELECT last_row, pairs FROM ${t.logTable} WHERE last_row >= ? ORDER BY last_row LIMIT 8`);
     let from = lo === Number.POSITIVE_INFINITY ? hi + 1 : lo;
     for (;;) {
       const chunk = read.all(from);
       if (chunk.length === 0) break;
       for (const r of chunk) {
         const pairs = decodePairs(r.pairs as Uint8Array);
-        // Pairs of pruned rows below the oldest live row are skipped; the rare pruned one above
+        // A few blobs per read (each up to 50,000 pairs after a migration) keep the start-up peak low.
+    // Pairs of pruned rows below the oldest live row are skipped; the rare pruned one above
         // it stays and never matches (its row is gone), until the next start.
         for (let i = 0; i < pairs.length; i += 2) if (pairs[i + 1]! >= lo) index.add(pairs[i]!, pairs[i + 1]!);
       }

@@ -9,6 +9,7 @@ import type { InvoiceRecord, NodeRecord, NodeStatus, TaskRecord } from "../core/
 import type { NetworkStatsMessage } from "../protocol/stats-message.ts";
 import type { Logger } from "../log/logger.ts";
 import { INVOICE_KEYS, KeyedRows, TASK_KEYS } from "./keyed-rows.ts";
+import { NodeRows } from "./node-rows.ts";
 import { keySeed, migrate, newerSchemaError, schemaVersion } from "./migrations.ts";
 import { PRAGMAS, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, transaction, type SqlDatabase, type SqlRow, type SqlStatement } from "./sqlite-driver.ts";
@@ -98,6 +99,7 @@ function prepareFolder(path: string): void {
 
 export class AggregatorStore implements RecordLookup {
   private readonly st: Record<string, SqlStatement>;
+  private readonly nodeRows = new NodeRows();
 
   private constructor(
     readonly db: SqlDatabase,
@@ -182,6 +184,8 @@ export class AggregatorStore implements RecordLookup {
   }
 
   node(nodeId: string): NodeRecord | undefined {
+    const latest = this.nodeRows.unwrittenNode(nodeId);
+    if (latest) return latest;
     const row = this.st.getNode!.get(nodeId);
     return row ? nodeFromRow(row) : undefined;
   }
@@ -212,10 +216,12 @@ export class AggregatorStore implements RecordLookup {
     } catch (err) {
       this.tasks.rolledBack();
       this.invoices.rolledBack();
+      this.nodeRows.rolledBack();
       throw err;
     }
     this.tasks.committed();
     this.invoices.committed();
+    this.nodeRows.committed();
     return out;
   }
 
@@ -239,9 +245,7 @@ export class AggregatorStore implements RecordLookup {
       else this.st.updateInvoice!.run(...values, id);
     }
     this.invoices.writeLog();
-    for (const n of effect.nodes) {
-      this.st.putNode!.run(n.nodeId, n.firstSeen, n.lastSeen, n.status, n.statusAt, n.continent, n.location);
-    }
+    this.putNodes(this.nodeRows.select(effect.nodes));
     for (const [family, key, delta] of effect.counters.entries()) this.st.addCounter!.run(family, key, delta);
   }
 
@@ -304,7 +308,20 @@ export class AggregatorStore implements RecordLookup {
     return Number(this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()!.n);
   }
 
+  private putNodes(nodes: readonly NodeRecord[]): void {
+    for (const n of nodes) this.st.putNode!.run(n.nodeId, n.firstSeen, n.lastSeen, n.status, n.statusAt, n.continent, n.location);
+  }
+
+  /** Writes the nodes' latest lastSeen (held back by NodeRows) and closes the database. */
   close(): void {
+    const unwritten = this.nodeRows.takeUnwritten();
+    if (unwritten.length > 0) {
+      try {
+        transaction(this.db, () => this.putNodes(unwritten));
+      } catch {
+        // Only lastSeen precision is at stake (at most NODE_SEEN_STEP_MS behind), never a count.
+      }
+    }
     this.db.close();
   }
 }

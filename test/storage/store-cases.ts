@@ -418,6 +418,28 @@ export const STORE_CASES: StoreCase[] = [
     },
   },
   {
+    name: "node rows: a lastSeen that moved less than 10 s waits for the next write or a clean close; any other change is written at once",
+    async run(dir) {
+      const path = join(dir, "agg.db");
+      const storedLastSeen = (store: AggregatorStore) => Number(store.db.prepare("SELECT last_seen FROM active_nodes WHERE node_id = ?").get(A)!.last_seen);
+      await withStore(path, (store) => {
+        const state = new NetworkState();
+        ingest(store, state, [ev(heartbeat(A, { continentBucket: "EU" }), NOW - 60_000)]);
+        assert.equal(storedLastSeen(store), NOW - 60_000);
+        ingest(store, state, [ev(taskReceived(A, { taskIdHash: t(1) }), NOW - 55_000)]);
+        assert.equal(storedLastSeen(store), NOW - 60_000, "5 s later: held back");
+        assert.equal(store.node(A)?.lastSeen, NOW - 55_000, "lookups see the newest");
+        ingest(store, state, [ev(taskReceived(A, { taskIdHash: t(2) }), NOW - 45_000)]);
+        assert.equal(storedLastSeen(store), NOW - 45_000, "15 s later: written");
+        ingest(store, state, [ev(nodeLeft(A), NOW - 44_000)]);
+        assert.equal(String(store.db.prepare("SELECT status FROM active_nodes WHERE node_id = ?").get(A)!.status), "offline", "a status is written at once");
+        ingest(store, state, [ev(taskReceived(A, { taskIdHash: t(3) }), NOW - 40_000)]);
+        assert.equal(storedLastSeen(store), NOW - 44_000);
+      });
+      await withStore(path, (store) => assert.equal(storedLastSeen(store), NOW - 40_000, "a clean close wrote the newest"));
+    },
+  },
+  {
     name: "a 0.1.0 database is migrated in place, keeps other schema_meta keys, and gives exactly the figures 0.1.0 gave",
     async run(dir) {
       const path = join(dir, "agg.db");

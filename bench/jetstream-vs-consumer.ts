@@ -4,15 +4,20 @@
 // (acks after commit) read all of it. Rates run from the first message received to the last one
 // acked (a), received (b), committed and acked (c).
 //
-//   bun bench/jetstream-vs-consumer.ts [--messages 1000000] [--smoke]
-//   env: BENCH_MESSAGES, BENCH_SMOKE=1, BENCH_IDS=sequential|random
+//   bun bench/jetstream-vs-consumer.ts [--messages 1000000] [--smoke] [--profile]
+//   env: BENCH_MESSAGES, BENCH_SMOKE=1, BENCH_PROFILE=1, BENCH_IDS=sequential|random
+//
+// --profile runs the aggregator under `bun --cpu-prof` and prints where the profile went (rates not comparable).
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { INBOUND_SUBJECTS } from "../src/protocol/subjects.ts";
-import { AggregatorProcess, tempDir } from "../test/helpers/aggregator-process.ts";
+import { AggregatorProcess, PROJECT_ROOT, tempDir } from "../test/helpers/aggregator-process.ts";
 import { waitFor } from "../test/helpers/wait.ts";
-import { intArg } from "./lib/args.ts";
+import { hasFlag, intArg } from "./lib/args.ts";
+import { summariseProfile } from "./profile-summary.ts";
 import { LineChild } from "./lib/child.ts";
 import { Publisher, countRows } from "./lib/ingest.ts";
 import { startBenchNats } from "./lib/nats.ts";
@@ -21,6 +26,7 @@ import { log, report, type Figure } from "./lib/result.ts";
 import { ID_ORDER, roundMessages } from "./lib/traffic.ts";
 
 const messages = roundMessages(intArg("messages", 1_000_000, 20_000));
+const profileDir = hasFlag("profile") ? mkdtempSync(join(tmpdir(), "agg-prof-")) : undefined;
 const STREAM = "BENCH_EVENTS";
 const HERE = import.meta.dir;
 
@@ -74,6 +80,7 @@ try {
       NATS_URL: nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info", INGEST_MODE: "jetstream",
       JS_STREAM: STREAM, JS_CONSUMER: "aggregator-bench",
     },
+    command: [process.execPath, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), join(PROJECT_ROOT, "src/main.ts")],
   });
   let agg: { rate: number; elapsedMs: number; accepted: number; received: number; ackPending: number; peakRss: number; vmHwm: number };
   try {
@@ -119,6 +126,12 @@ try {
     { name: "SQLite task rows", value: rows.tasks, unit: "rows" },
     { name: "aggregator peak RSS (sampled 100 ms, VmHWM)", value: Math.round(Math.max(agg.peakRss, agg.vmHwm) / MB), unit: "MB" },
   ];
+  const profileNotes: string[] = [];
+  const cpuprofile = profileDir && readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
+  if (cpuprofile) {
+    const { totalMs, categories } = summariseProfile(join(profileDir!, cpuprofile));
+    profileNotes.push(`profile summary (${totalMs.toFixed(0)} ms sampled, ${join(profileDir!, cpuprofile)}): ${categories.slice(0, 14).map((c) => `${c.name} ${(c.share * 100).toFixed(1)}%`).join("; ")}`);
+  }
   report({
     bench: "jetstream-vs-consumer",
     params: { messages, ids: ID_ORDER, stream: "file storage" },
@@ -126,6 +139,7 @@ try {
     notes: [
       `bare explicit: ${explicit.received} received, ${explicit.ackPending} unacked at the end; bare none: ${none.received} received`,
       `aggregator: received ${agg.received}, accepted ${agg.accepted}, ack pending at the end ${agg.ackPending}; rows ${JSON.stringify(rows)}`,
+      ...profileNotes,
     ],
   });
 } finally {

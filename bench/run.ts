@@ -14,6 +14,7 @@ const BENCHES = [
   { name: "stats-cost", script: "stats-cost.ts", title: "2. stats cost vs history" },
   { name: "startup-memory", script: "startup-memory.ts", title: "3. startup and memory" },
   { name: "core-only", script: "core-only.ts", title: "4. core-only cost" },
+  { name: "jetstream-vs-consumer", script: "jetstream-vs-consumer.ts", title: "5. JetStream ingest vs bare durable consumers" },
   { name: "pipeline-split", script: "pipeline-split.ts", title: "(diagnostic) in-process pipeline split" },
 ];
 

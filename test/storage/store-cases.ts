@@ -90,6 +90,26 @@ function sampleTraffic(): InboundEvent[] {
   ];
 }
 
+interface Fixture {
+  now: number;
+  statsOptions: { activeWindowMs: number; minNodesPerBucket: number };
+  rows: Record<string, number>;
+  figures: NetworkStats;
+}
+
+/** A copy of the 0.1.0 fixture database in `dir`, and what 0.1.0 published from it. */
+function fixtureCopy(dir: string): { path: string; fixture: Fixture } {
+  const path = join(dir, "agg.db");
+  copyFileSync(FIXTURE_DB, path);
+  return { path, fixture: JSON.parse(readFileSync(FIXTURE_FIGURES, "utf8")) as Fixture };
+}
+
+/** What a service started on `store` publishes at the fixture's instant. */
+function figuresAtFixtureTime(store: AggregatorStore, fixture: Fixture): NetworkStats {
+  const state = new NetworkState(store.restore(fixture.now, DAY_MS, fixture.statsOptions.activeWindowMs));
+  return buildNetworkStats(state, fixture.now, fixture.statsOptions).data;
+}
+
 async function withStore<T>(path: string, fn: (store: AggregatorStore) => T | Promise<T>, opts?: OpenOptions): Promise<T> {
   const store = await AggregatorStore.open(path, opts);
   try {
@@ -442,9 +462,7 @@ export const STORE_CASES: StoreCase[] = [
   {
     name: "a 0.1.0 database is migrated in place, keeps other schema_meta keys, and gives exactly the figures 0.1.0 gave",
     async run(dir) {
-      const path = join(dir, "agg.db");
-      copyFileSync(FIXTURE_DB, path);
-      const fixture = JSON.parse(readFileSync(FIXTURE_FIGURES, "utf8"));
+      const { path, fixture } = fixtureCopy(dir);
       const raw = await openSqlite(path);
       raw.exec("INSERT INTO schema_meta (key, value) VALUES ('instance_id', 'node-a')");
       raw.close();
@@ -458,9 +476,8 @@ export const STORE_CASES: StoreCase[] = [
         assert.equal(meta.version, "2");
         assert.equal(meta.instance_id, "node-a", "other keys stay");
         assert.deepEqual(rowCounts(store), fixture.rows);
-        const state = new NetworkState(store.restore(fixture.now, DAY_MS, fixture.statsOptions.activeWindowMs));
-        assert.deepEqual(buildNetworkStats(state, fixture.now, fixture.statsOptions).data, fixture.figures);
-        // Dedup works on the migrated rows: replaying a stored task changes nothing.
+        assert.deepEqual(figuresAtFixtureTime(store, fixture), fixture.figures);
+        // The rebuilt index knows the migrated rows.
         const hash = String(store.db.prepare("SELECT task_id_hash AS h FROM aggregated_tasks ORDER BY id LIMIT 1").get()!.h);
         const stored = store.task(hash);
         assert.ok(stored, "a migrated task is found by its hash");
@@ -474,9 +491,7 @@ export const STORE_CASES: StoreCase[] = [
   {
     name: "a migration that fails part-way rolls back: the 0.1.0 file keeps version 1 and its rows, and migrates once the cause is gone",
     async run(dir) {
-      const path = join(dir, "agg.db");
-      copyFileSync(FIXTURE_DB, path);
-      const fixture = JSON.parse(readFileSync(FIXTURE_FIGURES, "utf8"));
+      const { path, fixture } = fixtureCopy(dir);
       // A table in the way of the last steps: the task and invoice tables are already rebuilt when it fails.
       let raw = await openSqlite(path);
       raw.exec("CREATE TABLE invoice_key_log (in_the_way INTEGER)");
@@ -493,10 +508,7 @@ export const STORE_CASES: StoreCase[] = [
       } finally {
         raw.close();
       }
-      await withStore(path, (store) => {
-        const state = new NetworkState(store.restore(fixture.now, DAY_MS, fixture.statsOptions.activeWindowMs));
-        assert.deepEqual(buildNetworkStats(state, fixture.now, fixture.statsOptions).data, fixture.figures);
-      });
+      await withStore(path, (store) => assert.deepEqual(figuresAtFixtureTime(store, fixture), fixture.figures));
     },
   },
 ];

@@ -1,90 +1,81 @@
-// Bench 5: JetStream ingest. N real-format messages are stored in a JetStream stream first; then, each
-// with its own new durable consumer over the whole stream, (a) a bare pull consumer that parses and acks
-// every message, (b) a bare one with ack policy none, and (c) the aggregator in INGEST_MODE=jetstream
-// (acks after commit) read all of it. Rates run from the first message received to the last one
-// acked (a), received (b), committed and acked (c).
+// Bench 5: JetStream ingest. Three consumers read the same N real-format messages from a JetStream stream,
+// each through its own new durable pull consumer: (a) a bare one that parses and acks every message,
+// (b) a bare one with ack policy none, (c) the aggregator in INGEST_MODE=jetstream (acks after commit).
+// Two ways, each a ratio within its own run:
+// - prefilled: the stream holds all N messages before each consumer starts (the consumers' own limit);
+// - live: each consumer runs on a fresh stream while the publisher sends the N messages (as a load test
+//   would; publisher, nats-server and consumer share the 2 cores).
+// Rates run from the first message received to the last one acked (a), received (b), committed and acked (c).
 //
-//   bun bench/jetstream-vs-consumer.ts [--messages 1000000] [--smoke] [--profile]
-//   env: BENCH_MESSAGES, BENCH_SMOKE=1, BENCH_PROFILE=1, BENCH_IDS=sequential|random
+//   bun bench/jetstream-vs-consumer.ts [--messages 1000000] [--modes prefilled,live] [--smoke] [--profile]
+//   env: BENCH_MESSAGES, BENCH_MODES, BENCH_SMOKE=1, BENCH_PROFILE=1, BENCH_IDS=sequential|random
 //
 // --profile runs the aggregator under `bun --cpu-prof` and prints where the profile went (rates not comparable).
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager } from "@nats-io/jetstream";
+import { DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { INBOUND_SUBJECTS } from "../src/protocol/subjects.ts";
 import { AggregatorProcess, PROJECT_ROOT, tempDir } from "../test/helpers/aggregator-process.ts";
 import { waitFor } from "../test/helpers/wait.ts";
-import { hasFlag, intArg } from "./lib/args.ts";
-import { summariseProfile } from "./profile-summary.ts";
+import { hasFlag, intArg, strArg } from "./lib/args.ts";
 import { LineChild } from "./lib/child.ts";
 import { Publisher, countRows } from "./lib/ingest.ts";
 import { startBenchNats } from "./lib/nats.ts";
 import { MB, RssSampler, procMemory } from "./lib/proc.ts";
 import { log, report, type Figure } from "./lib/result.ts";
+import { summariseProfile } from "./profile-summary.ts";
 import { ID_ORDER, roundMessages } from "./lib/traffic.ts";
 
 const messages = roundMessages(intArg("messages", 1_000_000, 20_000));
+const modes = (strArg("modes") ?? "prefilled,live").split(",").filter((m): m is "prefilled" | "live" => m === "prefilled" || m === "live");
 const profileDir = hasFlag("profile") ? mkdtempSync(join(tmpdir(), "agg-prof-")) : undefined;
 const STREAM = "BENCH_EVENTS";
 const HERE = import.meta.dir;
 
-interface BareResult {
-  received: number;
+interface Run {
   rate: number;
   elapsedMs: number;
-  ackPending: number;
+  received: number;
+  accepted?: number;
+  peakRss?: number;
 }
 
-async function runBare(url: string, ack: "explicit" | "none", consumer: string): Promise<BareResult> {
+/** A new, empty stream, as the service would create it (src/nats/jetstream-source.ts), under another name. */
+async function freshStream(jsm: JetStreamManager): Promise<void> {
+  await jsm.streams.delete(STREAM).catch(() => undefined);
+  await jsm.streams.add({
+    name: STREAM, subjects: Object.keys(INBOUND_SUBJECTS), storage: StorageType.File, retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old, max_age: 168 * 3600 * 1e9, max_msg_size: 1024 * 1024,
+  });
+}
+
+async function runBare(url: string, ack: "explicit" | "none", consumer: string, publish?: () => Promise<unknown>): Promise<Run> {
   const child = new LineChild(join(HERE, "lib/js-consumer-child.ts"), [url, STREAM, consumer, ack, String(messages)]);
   try {
-    const d = await child.next<{ received: number; firstAt: number; lastAt: number; flushedAt: number; ackPending: number }>("DONE", 600_000);
+    await child.next("READY", 60_000);
+    const publishing = publish?.();
+    const d = await child.next<{ received: number; firstAt: number; lastAt: number; flushedAt: number }>("DONE", 600_000);
+    await publishing;
     const end = ack === "explicit" ? d.flushedAt : d.lastAt;
-    return { received: d.received, elapsedMs: end - d.firstAt, rate: d.received / ((end - d.firstAt) / 1000), ackPending: d.ackPending };
+    return { received: d.received, elapsedMs: end - d.firstAt, rate: d.received / ((end - d.firstAt) / 1000) };
   } finally {
     await child.stop();
   }
 }
 
-const nats = await startBenchNats({ jetstream: true });
-const nc = await connect({ servers: nats.url, name: "bench-js-admin" });
-let publisher: Publisher | null = null;
-try {
-  const jsm = await jetstreamManager(nc);
-  // As the service would create it (src/nats/jetstream-source.ts), under another name.
-  await jsm.streams.add({
-    name: STREAM, subjects: Object.keys(INBOUND_SUBJECTS), storage: StorageType.File, retention: RetentionPolicy.Limits,
-    discard: DiscardPolicy.Old, max_age: 168 * 3600 * 1e9, max_msg_size: 1024 * 1024,
-  });
-  log(`bench 5: JetStream ingest, ${messages.toLocaleString()} messages (${ID_ORDER} ids), nats-server ${(await nats.varz()).version}`);
-  publisher = await Publisher.start(nats.url, messages);
-  const loadStart = Date.now();
-  await publisher.go();
-  await waitFor("the stream to hold every message", async () => (await jsm.streams.info(STREAM)).state.messages >= messages, 600_000, 200);
-  const loadMs = Date.now() - loadStart;
-  log(`stream ${STREAM} holds ${messages.toLocaleString()} messages (${(loadMs / 1000).toFixed(1)} s to store)`);
-  await publisher.stop();
-  publisher = null;
-
-  const explicit = await runBare(nats.url, "explicit", "bare-explicit");
-  log(`bare consumer, explicit acks: ${Math.round(explicit.rate).toLocaleString()} msgs/s`);
-  const none = await runBare(nats.url, "none", "bare-none");
-  log(`bare consumer, no acks: ${Math.round(none.rate).toLocaleString()} msgs/s`);
-
-  const dir = tempDir("agg-js-bench-");
-  const dbPath = join(dir, "agg.db");
+async function runAggregator(url: string, jsm: JetStreamManager, consumer: string, publish?: () => Promise<unknown>): Promise<Run & { rows: ReturnType<typeof countRows> }> {
+  const dbPath = join(tempDir("agg-js-bench-"), "agg.db");
   const svc = await AggregatorProcess.start({
-    env: {
-      NATS_URL: nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info", INGEST_MODE: "jetstream",
-      JS_STREAM: STREAM, JS_CONSUMER: "aggregator-bench",
-    },
+    env: { NATS_URL: url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info", INGEST_MODE: "jetstream", JS_STREAM: STREAM, JS_CONSUMER: consumer },
     command: [process.execPath, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), join(PROJECT_ROOT, "src/main.ts")],
   });
-  let agg: { rate: number; elapsedMs: number; accepted: number; received: number; ackPending: number; peakRss: number; vmHwm: number };
+  let run: Run;
   try {
+    if (publish) await svc.waitReady(30_000);
     const sampler = new RssSampler(svc.pid!, 100);
+    const publishing = publish?.();
     let firstAt = 0;
     let m: any;
     await waitFor("the aggregator to commit every message", async () => {
@@ -96,52 +87,69 @@ try {
       if (firstAt === 0 && m.ingest.received > 0) firstAt = Date.now();
       return m.ingest.accepted + m.ingest.invalid >= messages && m.waiting === 0;
     }, 600_000, 20);
-    const committedAt = Date.now();
-    const info = () => jsm.consumers.info(STREAM, "aggregator-bench");
-    await waitFor("the aggregator's acks to reach the server", async () => (await info()).num_ack_pending === 0, 60_000, 20);
+    await waitFor("the aggregator's acks to reach the server", async () => (await jsm.consumers.info(STREAM, consumer)).num_ack_pending === 0, 60_000, 20);
     const ackedAt = Date.now();
-    const peakRss = sampler.stop();
-    const vmHwm = procMemory(svc.pid!)?.hwm ?? NaN;
-    agg = {
-      rate: m.ingest.received / ((ackedAt - firstAt) / 1000), elapsedMs: ackedAt - firstAt, accepted: m.ingest.accepted,
-      received: m.ingest.received, ackPending: (await info()).num_ack_pending, peakRss, vmHwm,
-    };
-    log(`aggregator (jetstream): ${Math.round(agg.rate).toLocaleString()} msgs/s (committed after ${committedAt - firstAt} ms, acked after ${ackedAt - firstAt} ms)`);
+    await publishing;
+    const peakRss = Math.max(sampler.stop(), procMemory(svc.pid!)?.hwm ?? 0);
+    run = { rate: m.ingest.received / ((ackedAt - firstAt) / 1000), elapsedMs: ackedAt - firstAt, received: m.ingest.received, accepted: m.ingest.accepted, peakRss };
   } finally {
     await svc.stop("SIGTERM");
   }
-  const rows = countRows(dbPath);
-  const lost = messages - agg.accepted;
-  const vsExplicit = agg.rate / explicit.rate;
-  const vsNone = agg.rate / none.rate;
-  const figures: Figure[] = [
-    { name: "messages in the stream", value: messages, unit: "msgs" },
-    { name: "time to store them (bench setup)", value: loadMs / 1000, unit: "s" },
-    { name: "bare pull consumer, explicit ack per message", value: Math.round(explicit.rate), unit: "msgs/s" },
-    { name: "bare pull consumer, ack policy none", value: Math.round(none.rate), unit: "msgs/s" },
-    { name: "aggregator, INGEST_MODE=jetstream (first received -> all committed and acked)", value: Math.round(agg.rate), unit: "msgs/s" },
-    { name: "aggregator lost (stream - committed)", value: lost, unit: "msgs", target: "0", met: lost === 0 },
-    { name: "aggregator / bare consumer with explicit acks", value: `${(vsExplicit * 100).toFixed(1)}%`, unit: "", target: ">= 80% with 0 lost", met: vsExplicit >= 0.8 && lost === 0 },
-    { name: "aggregator / bare consumer without acks", value: `${(vsNone * 100).toFixed(1)}%`, unit: "" },
-    { name: "SQLite task rows", value: rows.tasks, unit: "rows" },
-    { name: "aggregator peak RSS (sampled 100 ms, VmHWM)", value: Math.round(Math.max(agg.peakRss, agg.vmHwm) / MB), unit: "MB" },
-  ];
-  const profileNotes: string[] = [];
+  return { ...run, rows: countRows(dbPath) };
+}
+
+const nats = await startBenchNats({ jetstream: true });
+const nc = await connect({ servers: nats.url, name: "bench-js-admin" });
+let publisher: Publisher | null = null;
+try {
+  const jsm = await jetstreamManager(nc);
+  log(`bench 5: JetStream ingest, ${messages.toLocaleString()} messages (${ID_ORDER} ids), modes ${modes.join(", ")}, nats-server ${(await nats.varz()).version}`);
+  publisher = await Publisher.start(nats.url, messages);
+  const pub = publisher;
+  const storeAll = async () => {
+    await pub.go();
+    await waitFor("the stream to hold every message", async () => (await jsm.streams.info(STREAM)).state.messages >= messages, 600_000, 100);
+  };
+  const figures: Figure[] = [{ name: "messages per consumer", value: messages, unit: "msgs" }];
+  const notes: string[] = [];
+  for (const mode of modes) {
+    const live = mode === "live";
+    // Prefilled: one stream for all three; live: a fresh stream per consumer, filled while it reads.
+    if (!live) {
+      await freshStream(jsm);
+      const t0 = Date.now();
+      await storeAll();
+      figures.push({ name: "prefilled: time to store the messages (setup)", value: (Date.now() - t0) / 1000, unit: "s" });
+    }
+    const before = async () => (live ? freshStream(jsm) : undefined);
+    await before();
+    const explicit = await runBare(nats.url, "explicit", `bare-explicit-${mode}`, live ? storeAll : undefined);
+    log(`${mode}: bare consumer, explicit acks: ${Math.round(explicit.rate).toLocaleString()} msgs/s`);
+    await before();
+    const none = await runBare(nats.url, "none", `bare-none-${mode}`, live ? storeAll : undefined);
+    log(`${mode}: bare consumer, no acks: ${Math.round(none.rate).toLocaleString()} msgs/s`);
+    await before();
+    const agg = await runAggregator(nats.url, jsm, `aggregator-${mode}`, live ? storeAll : undefined);
+    log(`${mode}: aggregator (jetstream): ${Math.round(agg.rate).toLocaleString()} msgs/s`);
+    const lost = messages - (agg.accepted ?? 0);
+    const vsExplicit = agg.rate / explicit.rate;
+    figures.push(
+      { name: `${mode}: bare pull consumer, explicit ack per message`, value: Math.round(explicit.rate), unit: "msgs/s" },
+      { name: `${mode}: bare pull consumer, ack policy none`, value: Math.round(none.rate), unit: "msgs/s" },
+      { name: `${mode}: aggregator, INGEST_MODE=jetstream (first received -> all committed and acked)`, value: Math.round(agg.rate), unit: "msgs/s" },
+      { name: `${mode}: aggregator lost (stream - committed)`, value: lost, unit: "msgs", target: "0", met: lost === 0 },
+      { name: `${mode}: aggregator / bare consumer with explicit acks`, value: `${(vsExplicit * 100).toFixed(1)}%`, unit: "", target: ">= 80% with 0 lost", met: vsExplicit >= 0.8 && lost === 0 },
+      { name: `${mode}: aggregator / bare consumer without acks`, value: `${((agg.rate / none.rate) * 100).toFixed(1)}%`, unit: "" },
+      { name: `${mode}: aggregator peak RSS (sampled 100 ms, VmHWM)`, value: Math.round((agg.peakRss ?? 0) / MB), unit: "MB" },
+    );
+    notes.push(`${mode}: bare explicit received ${explicit.received}, bare none ${none.received}; aggregator received ${agg.received}, accepted ${agg.accepted}; rows ${JSON.stringify(agg.rows)}`);
+  }
   const cpuprofile = profileDir && readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
   if (cpuprofile) {
     const { totalMs, categories } = summariseProfile(join(profileDir!, cpuprofile));
-    profileNotes.push(`profile summary (${totalMs.toFixed(0)} ms sampled, ${join(profileDir!, cpuprofile)}): ${categories.slice(0, 14).map((c) => `${c.name} ${(c.share * 100).toFixed(1)}%`).join("; ")}`);
+    notes.push(`profile summary (${totalMs.toFixed(0)} ms sampled, ${join(profileDir!, cpuprofile)}): ${categories.slice(0, 14).map((c) => `${c.name} ${(c.share * 100).toFixed(1)}%`).join("; ")}`);
   }
-  report({
-    bench: "jetstream-vs-consumer",
-    params: { messages, ids: ID_ORDER, stream: "file storage" },
-    figures,
-    notes: [
-      `bare explicit: ${explicit.received} received, ${explicit.ackPending} unacked at the end; bare none: ${none.received} received`,
-      `aggregator: received ${agg.received}, accepted ${agg.accepted}, ack pending at the end ${agg.ackPending}; rows ${JSON.stringify(rows)}`,
-      ...profileNotes,
-    ],
-  });
+  report({ bench: "jetstream-vs-consumer", params: { messages, modes, ids: ID_ORDER, stream: "file storage" }, figures, notes });
 } finally {
   await publisher?.stop();
   await nc.close();

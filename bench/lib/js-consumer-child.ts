@@ -39,6 +39,7 @@ const messages = await consumer.consume({
     }
   },
 });
+reply("READY", {});
 await done.promise;
 // Every ack has reached the server before the clock stops.
 await nc.flush();

@@ -7,8 +7,10 @@
 //   would; publisher, nats-server and consumer share the 2 cores).
 // Rates run from the first message received to the last one acked (a), received (b), committed and acked (c).
 //
-//   bun bench/jetstream-vs-consumer.ts [--messages 1000000] [--modes prefilled,live] [--smoke] [--profile]
-//   env: BENCH_MESSAGES, BENCH_MODES, BENCH_SMOKE=1, BENCH_PROFILE=1, BENCH_IDS=sequential|random
+//   bun bench/jetstream-vs-consumer.ts [--messages 1000000] [--modes prefilled,live] [--smoke] [--profile] [--baseline-tree DIR]
+//   env: BENCH_MESSAGES, BENCH_MODES, BENCH_SMOKE=1, BENCH_PROFILE=1, BENCH_IDS=sequential|random, BENCH_BASELINE_TREE
+//
+// --baseline-tree also runs the aggregator of another checkout the same way, within the same run.
 //
 // --profile runs the aggregator under `bun --cpu-prof` and prints where the profile went (rates not comparable).
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -30,6 +32,7 @@ import { ID_ORDER, roundMessages } from "./lib/traffic.ts";
 
 const messages = roundMessages(intArg("messages", 1_000_000, 20_000));
 const modes = (strArg("modes") ?? "prefilled,live").split(",").filter((m): m is "prefilled" | "live" => m === "prefilled" || m === "live");
+const baselineTree = strArg("baseline-tree");
 const profileDir = hasFlag("profile") ? mkdtempSync(join(tmpdir(), "agg-prof-")) : undefined;
 const STREAM = "BENCH_EVENTS";
 const HERE = import.meta.dir;
@@ -65,11 +68,11 @@ async function runBare(url: string, ack: "explicit" | "none", consumer: string, 
   }
 }
 
-async function runAggregator(url: string, jsm: JetStreamManager, consumer: string, publish?: () => Promise<unknown>): Promise<Run & { rows: ReturnType<typeof countRows> }> {
+async function runAggregator(url: string, jsm: JetStreamManager, consumer: string, publish?: () => Promise<unknown>, tree = PROJECT_ROOT): Promise<Run & { rows: ReturnType<typeof countRows> }> {
   const dbPath = join(tempDir("agg-js-bench-"), "agg.db");
   const svc = await AggregatorProcess.start({
     env: { NATS_URL: url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info", INGEST_MODE: "jetstream", JS_STREAM: STREAM, JS_CONSUMER: consumer },
-    command: [process.execPath, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), join(PROJECT_ROOT, "src/main.ts")],
+    command: [process.execPath, ...(profileDir && tree === PROJECT_ROOT ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), join(tree, "src/main.ts")],
   });
   let run: Run;
   try {
@@ -131,6 +134,16 @@ try {
     await before();
     const agg = await runAggregator(nats.url, jsm, `aggregator-${mode}`, live ? storeAll : undefined);
     log(`${mode}: aggregator (jetstream): ${Math.round(agg.rate).toLocaleString()} msgs/s`);
+    if (baselineTree) {
+      await before();
+      const base = await runAggregator(nats.url, jsm, `baseline-${mode}`, live ? storeAll : undefined, baselineTree);
+      log(`${mode}: baseline aggregator (${baselineTree}): ${Math.round(base.rate).toLocaleString()} msgs/s`);
+      figures.push(
+        { name: `${mode}: baseline aggregator (${baselineTree}) rate`, value: Math.round(base.rate), unit: "msgs/s" },
+        { name: `${mode}: baseline aggregator / bare consumer with explicit acks`, value: `${((base.rate / explicit.rate) * 100).toFixed(1)}%`, unit: "" },
+        { name: `${mode}: baseline aggregator / bare consumer without acks`, value: `${((base.rate / none.rate) * 100).toFixed(1)}%`, unit: "" },
+      );
+    }
     const lost = messages - (agg.accepted ?? 0);
     const vsExplicit = agg.rate / explicit.rate;
     figures.push(

@@ -107,6 +107,8 @@ export async function runCeiling(nats: BenchNats, publisher: Publisher): Promise
 export interface AggregatorRunOptions {
   /** Extra bun flags for the service process (e.g. --cpu-prof-md). */
   bunFlags?: string[];
+  /** Another checkout whose src/main.ts to run instead (e.g. the previous release, for a same-run comparison). */
+  tree?: string;
   /** Milliseconds to stay up after the last commit (to observe memory at rest). */
   restMs?: number;
 }
@@ -143,7 +145,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
   const dbPath = join(dir, "agg.db");
   const svc = await AggregatorProcess.start({
     env: { NATS_URL: nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info", INGEST_MODE: "core" },
-    command: [process.execPath, ...(opts.bunFlags ?? []), join(PROJECT_ROOT, "src/main.ts")],
+    command: [process.execPath, ...(opts.bunFlags ?? []), join(opts.tree ?? PROJECT_ROOT, "src/main.ts")],
   });
   let exitCode: number | null = null;
   let gone = false;

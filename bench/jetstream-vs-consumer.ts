@@ -134,15 +134,11 @@ try {
     await before();
     const agg = await runAggregator(nats.url, jsm, `aggregator-${mode}`, live ? storeAll : undefined);
     log(`${mode}: aggregator (jetstream): ${Math.round(agg.rate).toLocaleString()} msgs/s`);
+    let base: Run | null = null;
     if (baselineTree) {
       await before();
-      const base = await runAggregator(nats.url, jsm, `baseline-${mode}`, live ? storeAll : undefined, baselineTree);
+      base = await runAggregator(nats.url, jsm, `baseline-${mode}`, live ? storeAll : undefined, baselineTree);
       log(`${mode}: baseline aggregator (${baselineTree}): ${Math.round(base.rate).toLocaleString()} msgs/s`);
-      figures.push(
-        { name: `${mode}: baseline aggregator (${baselineTree}) rate`, value: Math.round(base.rate), unit: "msgs/s" },
-        { name: `${mode}: baseline aggregator / bare consumer with explicit acks`, value: `${((base.rate / explicit.rate) * 100).toFixed(1)}%`, unit: "" },
-        { name: `${mode}: baseline aggregator / bare consumer without acks`, value: `${((base.rate / none.rate) * 100).toFixed(1)}%`, unit: "" },
-      );
     }
     const lost = messages - (agg.accepted ?? 0);
     const vsExplicit = agg.rate / explicit.rate;
@@ -155,6 +151,14 @@ try {
       { name: `${mode}: aggregator / bare consumer without acks`, value: `${((agg.rate / none.rate) * 100).toFixed(1)}%`, unit: "" },
       { name: `${mode}: aggregator peak RSS (sampled 100 ms, VmHWM)`, value: Math.round((agg.peakRss ?? 0) / MB), unit: "MB" },
     );
+    if (base) {
+      figures.push(
+        { name: `${mode}: baseline aggregator (${baselineTree}) rate`, value: Math.round(base.rate), unit: "msgs/s" },
+        { name: `${mode}: baseline aggregator / bare consumer with explicit acks`, value: `${((base.rate / explicit.rate) * 100).toFixed(1)}%`, unit: "" },
+        { name: `${mode}: baseline aggregator / bare consumer without acks`, value: `${((base.rate / none.rate) * 100).toFixed(1)}%`, unit: "" },
+        { name: `${mode}: this aggregator / baseline aggregator`, value: `x${(agg.rate / base.rate).toFixed(2)}`, unit: "" },
+      );
+    }
     notes.push(`${mode}: bare explicit received ${explicit.received}, bare none ${none.received}; aggregator received ${agg.received}, accepted ${agg.accepted}; rows ${JSON.stringify(agg.rows)}`);
   }
   const cpuprofile = profileDir && readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));

@@ -2,14 +2,17 @@
 // (a) a bare subscriber process that only JSON-parses and counts, then (b) the aggregator as a real child
 // process, are measured against the same traffic through the same nats-server.
 //
-//   bun bench/ingest-vs-ceiling.ts [--messages 1000000] [--ceiling-runs 3] [--smoke] [--profile]
-//   env: BENCH_MESSAGES, BENCH_CEILING_RUNS, BENCH_SMOKE=1, BENCH_PROFILE=1, BENCH_IDS=sequential|random
+//   bun bench/ingest-vs-ceiling.ts [--messages 1000000] [--ceiling-runs 3] [--smoke] [--profile] [--baseline-tree DIR]
+//   env: BENCH_MESSAGES, BENCH_CEILING_RUNS, BENCH_SMOKE=1, BENCH_PROFILE=1, BENCH_IDS=sequential|random, BENCH_BASELINE_TREE
+//
+// --baseline-tree also runs the aggregator of another checkout (e.g. `git worktree add /tmp/v010 2325a78`)
+// against the same publisher and ceiling, so the two designs are compared within one run.
 //
 // --profile runs the aggregator under `bun --cpu-prof --cpu-prof-md` and prints where the profile went.
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { intArg, hasFlag } from "./lib/args.ts";
+import { intArg, hasFlag, strArg } from "./lib/args.ts";
 import { Publisher, runAggregator, runCeiling } from "./lib/ingest.ts";
 import { startBenchNats } from "./lib/nats.ts";
 import { MB } from "./lib/proc.ts";
@@ -20,6 +23,7 @@ import { ID_ORDER, roundMessages } from "./lib/traffic.ts";
 const messages = roundMessages(intArg("messages", 1_000_000, 20_000));
 const profile = hasFlag("profile");
 const ceilingRuns = intArg("ceiling-runs", 3, 1);
+const baselineTree = strArg("baseline-tree");
 
 const nats = await startBenchNats();
 let publisher: Publisher | null = null;
@@ -49,6 +53,8 @@ try {
     ],
   });
   log(`aggregator: ${Math.round(agg.rate).toLocaleString()} msgs/s, lost ${agg.lost}`);
+  const baseline = baselineTree ? await runAggregator(nats, publisher, { tree: baselineTree }) : null;
+  if (baseline) log(`baseline aggregator (${baselineTree}): ${Math.round(baseline.rate).toLocaleString()} msgs/s, lost ${baseline.lost}`);
 
   const ratio = agg.rate / ceiling.rate;
   const figures: Figure[] = [
@@ -69,7 +75,17 @@ try {
     { name: "SQLite rows match (tasks, finished, invoices, nodes)", value: agg.rowsOk ? "yes" : `NO ${JSON.stringify(agg.rows)}`, unit: "", target: "yes", met: agg.rowsOk },
     { name: "aggregator peak RSS (sampled 100 ms)", value: Math.round(agg.peakRss / MB), unit: "MB" },
     { name: "aggregator VmHWM", value: Math.round(agg.vmHwm / MB), unit: "MB" },
+    { name: "aggregator JS heap in use, largest seen on /metrics", value: Math.round(agg.peakHeap / MB), unit: "MB" },
   ];
+  if (baseline) {
+    figures.push(
+      { name: `baseline aggregator (${baselineTree}) rate`, value: Math.round(baseline.rate), unit: "msgs/s" },
+      { name: "baseline aggregator lost", value: baseline.lost, unit: "msgs" },
+      { name: "baseline aggregator / ceiling", value: `${((baseline.rate / ceiling.rate) * 100).toFixed(1)}%`, unit: "" },
+      { name: "baseline aggregator peak RSS (sampled 100 ms, VmHWM)", value: Math.round(Math.max(baseline.peakRss, baseline.vmHwm) / MB), unit: "MB" },
+      { name: "this aggregator / baseline aggregator", value: `x${(agg.rate / baseline.rate).toFixed(2)}`, unit: "" },
+    );
+  }
   const notes = [
     `ceiling runs (msgs/s): ${ceilings.map((c) => Math.round(c.rate)).join(", ")}; subscriber-side span of the median run ${ceiling.subscriberSpanMs} ms`,
     `expected rows: tasks ${publisher.ready.expected.tasks}, invoices ${publisher.ready.expected.invoices}, nodes ${publisher.ready.expected.nodes}; found ${JSON.stringify(agg.rows)}`,

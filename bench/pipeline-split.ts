@@ -67,12 +67,32 @@ function timed<A extends unknown[], R>(name: string, fn: (...a: A) => R): (...a:
   };
 }
 const anyStore = store as any;
-anyStore.task = timed("lookup task (SELECT * + row->record)", store.task.bind(store));
-anyStore.invoice = timed("lookup invoice (SELECT * + row->record)", store.invoice.bind(store));
+anyStore.task = timed("lookup task (index probe, SELECT by rowid + row->record)", store.task.bind(store));
+anyStore.invoice = timed("lookup invoice (index probe, SELECT by rowid + row->record)", store.invoice.bind(store));
 anyStore.commitBatch = timed("store.commitBatch (whole transaction)", store.commitBatch.bind(store));
-for (const [key, label] of [["putTask", "  upsert task rows"], ["putInvoice", "  upsert invoice rows"], ["putNode", "  upsert node rows"], ["addCounter", "  counter upserts"]] as const) {
+const ROW_WRITES = [
+  ["insertTask", "  append new task rows"], ["updateTask", "  update task rows in place"],
+  ["insertInvoice", "  append new invoice rows"], ["updateInvoice", "  update invoice rows in place"],
+  ["putNode", "  upsert node rows"], ["addCounter", "  counter upserts"],
+] as const;
+for (const [key, label] of ROW_WRITES) {
   const st = anyStore.st[key];
   st.run = timed(label, st.run.bind(st));
+}
+for (const [rows, label] of [[store.tasks, "  task key log + index (rowFor, writeLog, committed)"], [store.invoices, "  invoice key log + index"]] as const) {
+  const r = rows as any;
+  t[label] = 0;
+  for (const m of ["rowFor", "writeLog", "committed"]) {
+    const raw = r[m].bind(r);
+    r[m] = (...a: unknown[]) => {
+      const s = performance.now();
+      try {
+        return raw(...a);
+      } finally {
+        t[label]! += performance.now() - s;
+      }
+    };
+  }
 }
 const rawExec = store.db.exec.bind(store.db);
 t["  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"] = 0;
@@ -128,7 +148,7 @@ rmSync(dir, { recursive: true, force: true });
 
 const us = (ms: number) => (ms * 1000) / n;
 const flushMs = t["pipeline.flush (batch + commit + apply)"]!;
-const lookupMs = t["lookup task (SELECT * + row->record)"]! + t["lookup invoice (SELECT * + row->record)"]!;
+const lookupMs = t["lookup task (index probe, SELECT by rowid + row->record)"]! + t["lookup invoice (index probe, SELECT by rowid + row->record)"]!;
 const addMs = t["BatchBuilder.add (incl. lookups)"]!;
 const figures: Figure[] = [
   { name: "in-process pipeline rate (no NATS)", value: Math.round(n / (totalMs / 1000)), unit: "msgs/s" },
@@ -140,7 +160,7 @@ const figures: Figure[] = [
   { name: "  SQLite lookups (task + invoice)", value: us(lookupMs), unit: "µs" },
   { name: "  BatchBuilder.effect", value: us(t["BatchBuilder.effect"]!), unit: "µs" },
   { name: "  store.commitBatch (whole transaction: lookups, build, writes)", value: us(t["store.commitBatch (whole transaction)"]!), unit: "µs" },
-  ...["  upsert task rows", "  upsert invoice rows", "  upsert node rows", "  counter upserts", "  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"]
+  ...[...ROW_WRITES.map(([, label]) => label), "  task key log + index (rowFor, writeLog, committed)", "  invoice key log + index", "  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"]
     .map((k) => ({ name: `  ${k}`, value: us(t[k]!), unit: "µs" })),
   { name: "  NetworkState.apply", value: us(t["NetworkState.apply"]!), unit: "µs" },
 ];
@@ -149,7 +169,7 @@ report({
   params: { messages: n, synchronous: synchronous ?? "FULL (service default)", ids: ID_ORDER },
   figures,
   notes: [
-    `µs are per inbound message (${n.toLocaleString()} messages, ${calls["lookup task (SELECT * + row->record)"]!.toLocaleString()} task lookups, ${calls["store.commitBatch (whole transaction)"]} commits, ${calls["  upsert task rows"]!.toLocaleString()} task row writes)`,
+    `µs are per inbound message (${n.toLocaleString()} messages, ${calls["lookup task (index probe, SELECT by rowid + row->record)"]!.toLocaleString()} task lookups, ${calls["store.commitBatch (whole transaction)"]} commits, ${(calls["  append new task rows"]! + calls["  update task rows in place"]!).toLocaleString()} task row writes)`,
     "timing wrappers add about 0.1-0.2 µs per wrapped call",
   ],
 });

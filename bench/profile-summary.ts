@@ -40,12 +40,12 @@ function categorise(stack: CallFrame[]): string {
   if (leaf.functionName === "(idle)" || leaf.functionName === "(program)") return "idle / runtime";
   if (has("/zod/")) return "zod validation (decode.ts -> schemas)";
   if (firstJs.url.includes("sqlite-driver.ts") || firstJs.url.startsWith("bun:sqlite")) {
-    if (stack.some((f) => f.url.includes("aggregator-store.ts") && /task|invoice|node/.test(f.functionName) && !/commit/.test(f.functionName))
-      && !stack.some((f) => f.functionName === "commit")) return "SQLite point lookups (store.task/invoice/node)";
+    const inStore = (name: RegExp) => stack.some((f) => (f.url.includes("aggregator-store.ts") || f.url.includes("keyed-rows.ts")) && name.test(f.functionName));
+    if (inStore(/^(task|invoice|node|find)$/) && !inStore(/^write$/)) return "SQLite point lookups by rowid (store.task/invoice/node)";
     if (stack.some((f) => f.functionName === "transaction" && f.url.includes("sqlite-driver.ts")) && stack.some((f) => f.functionName === "exec")) {
       return "SQLite BEGIN/COMMIT (WAL write + sync, checkpoints)";
     }
-    if (stack.some((f) => f.functionName === "commit")) return "SQLite row upserts (store.commit)";
+    if (inStore(/^(write|putNodes|writeLog)$/)) return "SQLite row writes (appends, in-place updates, nodes, counters, key log)";
     return "SQLite other (history, prune, restore)";
   }
   if (firstJs.url.includes("decode.ts")) {

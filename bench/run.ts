@@ -14,7 +14,8 @@ const BENCHES = [
   { name: "stats-cost", script: "stats-cost.ts", title: "2. stats cost vs history" },
   { name: "startup-memory", script: "startup-memory.ts", title: "3. startup and memory" },
   { name: "core-only", script: "core-only.ts", title: "4. core-only cost" },
-  { name: "high-availability", script: "high-availability.ts", title: "5. high availability: failover, lease traffic, clustered ingest" },
+  { name: "jetstream-vs-consumer", script: "jetstream-vs-consumer.ts", title: "5. JetStream ingest vs bare durable consumers" },
+  { name: "high-availability", script: "high-availability.ts", title: "6. high availability: failover, lease traffic, clustered ingest" },
   { name: "pipeline-split", script: "pipeline-split.ts", title: "(diagnostic) in-process pipeline split" },
 ];
 

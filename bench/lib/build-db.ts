@@ -6,6 +6,9 @@ import {
   CONTINENT_BUCKETS, EXECUTION_TIME_BUCKETS, GAS_USED_BUCKETS, MEMORY_USED_BUCKETS, STEPS_COMPUTED_BUCKETS,
 } from "../../src/protocol/buckets.ts";
 import { AggregatorStore } from "../../src/storage/aggregator-store.ts";
+import { INVOICE_KEYS, TASK_KEYS, writeKeyLog } from "../../src/storage/keyed-rows.ts";
+import { keySeed } from "../../src/storage/migrations.ts";
+import { openSqlite, transaction } from "../../src/storage/sqlite-driver.ts";
 import { log } from "./result.ts";
 
 const DAY_MS = 86_400_000;
@@ -144,6 +147,14 @@ export async function buildTaskDb(path: string, tasks: number, opts: BuildOption
   const tasksLast24h = (db.query("SELECT COUNT(*) AS n FROM aggregated_tasks WHERE first_seen > ?").get(now - DAY_MS) as { n: number }).n;
   db.exec("PRAGMA journal_mode = WAL;");
   db.close();
+  // The dedup index's key logs, as the service would have written them commit by commit.
+  const keyed = await openSqlite(path);
+  transaction(keyed, () => {
+    const seed = keySeed(keyed);
+    writeKeyLog(keyed, TASK_KEYS, seed);
+    writeKeyLog(keyed, INVOICE_KEYS, seed);
+  });
+  keyed.close();
 
   const built: BuiltDb = { path, tasks, invoices, nodes, now, spreadDays, tasksLast24h, buildMs: performance.now() - t0 };
   writeFileSync(sidecar, JSON.stringify(built));

@@ -8,6 +8,7 @@ import { LineChild } from "./child.ts";
 import type { BenchNats } from "./nats.ts";
 import { RssSampler, procMemory } from "./proc.ts";
 import { log } from "./result.ts";
+import { serviceStatus } from "./service-status.ts";
 import type { Expected } from "./traffic.ts";
 
 const HERE = import.meta.dir;
@@ -107,6 +108,8 @@ export async function runCeiling(nats: BenchNats, publisher: Publisher): Promise
 export interface AggregatorRunOptions {
   /** Extra bun flags for the service process (e.g. --cpu-prof-md). */
   bunFlags?: string[];
+  /** Another checkout whose src/main.ts to run instead (e.g. the previous release, for a same-run comparison). */
+  tree?: string;
   /** Milliseconds to stay up after the last commit (to observe memory at rest). */
   restMs?: number;
 }
@@ -131,6 +134,8 @@ export interface AggregatorResult {
   rowsOk: boolean;
   peakRss: number;
   vmHwm: number;
+  /** Largest JS heap in use seen on /metrics while ingesting. */
+  peakHeap: number;
   restRss: number | null;
   exitCode: number | null;
   dbPath: string;
@@ -141,7 +146,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
   const dbPath = join(dir, "agg.db");
   const svc = await AggregatorProcess.start({
     env: { NATS_URL: nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info", INGEST_MODE: "core" },
-    command: [process.execPath, ...(opts.bunFlags ?? []), join(PROJECT_ROOT, "src/main.ts")],
+    command: [process.execPath, ...(opts.bunFlags ?? []), join(opts.tree ?? PROJECT_ROOT, "src/main.ts")],
   });
   let exitCode: number | null = null;
   let gone = false;
@@ -162,9 +167,11 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
     let m: any;
     let completedAt = 0;
     let lastLog = Date.now();
+    let peakHeap = 0;
     for (;;) {
       await new Promise((r) => setTimeout(r, 25));
-      m = (await svc.http("/api/status")).body;
+      m = await serviceStatus(svc);
+      peakHeap = Math.max(peakHeap, m.memory?.heapUsedBytes ?? 0);
       const now = Date.now();
       const i = m.ingest;
       const settled = i.accepted + i.invalid + (i.rejected ?? 0) + (m.dropped ?? 0) === i.received && m.waiting === 0;
@@ -217,6 +224,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
       rowsOk: rows.tasks === ex.tasks && rows.finishedTasks === ex.tasks && rows.invoices === ex.invoices && rows.nodes === ex.nodes,
       peakRss,
       vmHwm,
+      peakHeap,
       restRss,
       exitCode,
       dbPath,
@@ -226,7 +234,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
   }
 }
 
-function countRows(dbPath: string) {
+export function countRows(dbPath: string) {
   const db = new Database(dbPath, { readonly: true });
   try {
     const n = (sql: string) => (db.query(sql).get() as { n: number }).n;

@@ -11,9 +11,9 @@ export interface BenchNats {
   dispose(): Promise<void>;
 }
 
-export async function startBenchNats(): Promise<BenchNats> {
+export async function startBenchNats(opts: { jetstream?: boolean } = {}): Promise<BenchNats> {
   const monitorPort = await freePort();
-  const server = await TestNatsServer.start({ config: `http: "127.0.0.1:${monitorPort}"` });
+  const server = await TestNatsServer.start({ jetstream: opts.jetstream, config: `http: "127.0.0.1:${monitorPort}"` });
   const get = async (path: string) => {
     const res = await fetch(`http://127.0.0.1:${monitorPort}${path}`);
     return res.json() as Promise<any>;

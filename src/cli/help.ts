@@ -65,7 +65,7 @@ ${EXIT_CODES}
 }
 
 function optionLine(o: OptionSpec): [string, string] {
-  const left = `--${o.name}${o.value ? ` ${o.value}` : ""}`;
+  const left = o.positional ? (o.value ?? o.name) : `--${o.name}${o.value ? ` ${o.value}` : ""}`;
   const notes = [o.required ? "required" : "", o.default !== undefined ? `default ${o.default}` : ""].filter(Boolean);
   return [left, notes.length ? `${o.description}; ${notes.join(", ")}` : o.description];
 }

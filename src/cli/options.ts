@@ -15,6 +15,8 @@ export interface OptionSpec {
   required?: boolean;
   /** Upper bound for count and rate. */
   max?: number;
+  /** Given without --name, in order (e.g. the PATH of `backup PATH`); always kind "text". */
+  positional?: boolean;
 }
 
 export type OptionValue = string | number | boolean;
@@ -121,12 +123,18 @@ function unknownOption(command: string, specs: readonly OptionSpec[], name: stri
   return new UsageError(command, `unknown option "--${name}"${close ? ` (did you mean --${close}?)` : ""}`);
 }
 
-/** Parses `--name value`, `--name=value` and flags; a command takes no positional arguments. */
+/** Parses `--name value`, `--name=value`, flags, and the positional arguments a command declares. */
 export function parseOptions(command: string, specs: readonly OptionSpec[], argv: readonly string[]): ParsedOptions {
-  const byName = new Map(specs.map((s) => [s.name, s]));
+  const byName = new Map(specs.filter((s) => !s.positional).map((s) => [s.name, s]));
+  const positionals = specs.filter((s) => s.positional);
   const values = new Map<string, OptionValue>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    const slot = positionals.find((p) => !values.has(p.name));
+    if (slot && !arg.startsWith("-")) {
+      values.set(slot.name, convert(command, slot, arg));
+      continue;
+    }
     if (!arg.startsWith("--") || arg === "--") {
       const what = arg.startsWith("-") && arg !== "--" ? `unknown option "${arg}"` : `unexpected argument "${arg}"`;
       throw new UsageError(command, specs.length === 0 ? `${what}: ${command} takes no arguments` : what);
@@ -150,7 +158,9 @@ export function parseOptions(command: string, specs: readonly OptionSpec[], argv
   for (const spec of specs) {
     if (values.has(spec.name)) continue;
     if (spec.default !== undefined) values.set(spec.name, convert(command, spec, spec.default));
-    else if (spec.required) throw new UsageError(command, `--${spec.name} is required: ${spec.description}`);
+    else if (spec.required) {
+      throw new UsageError(command, spec.positional ? `${spec.value ?? spec.name} is required: ${spec.description}` : `--${spec.name} is required: ${spec.description}`);
+    }
   }
   return new ParsedOptions(command, values);
 }

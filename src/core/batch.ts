@@ -77,6 +77,13 @@ export class BatchBuilder {
 
   private touchNode(e: InboundEvent): void {
     const entry = this.nodes.get(e.nodeId);
+    if (entry && e.type !== "heartbeat" && e.type !== "node_joined" && e.type !== "node_left") {
+      // Only the seen-times can move, and entry.after is this batch's own copy: no new object per message.
+      const n = entry.after;
+      if (e.at < n.firstSeen) n.firstSeen = e.at;
+      if (e.at > n.lastSeen) n.lastSeen = e.at;
+      return;
+    }
     const current = entry ? entry.after : (this.knownNodes.get(e.nodeId) ?? this.lookup.node(e.nodeId));
     const next =
       e.type === "heartbeat" ? mergeNode(current, e.nodeId, e.at, e.data.status, e.data)

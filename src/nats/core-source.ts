@@ -13,7 +13,8 @@ export function subscribeCore(nc: NatsConnection, handle: DeliveryHandler, ledge
     nc.subscribe(subject, {
       callback: (err, msg) => {
         if (err) return; // permission errors surface on the connection's status stream
-        handle(msg.subject, msg.data, Date.now());
+        // An exact subject, no wildcard: the subscription's own string, instead of decoding msg.subject's bytes for each message.
+        handle(subject, msg.data, Date.now());
       },
     }));
   return {

@@ -7,6 +7,7 @@ import {
 import type { JetStreamSettings } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { INBOUND_SUBJECTS, STATS_SUBJECT } from "../protocol/subjects.ts";
+import { parseAckSubject } from "./ack-subject.ts";
 import type { DeliveryHandler, IngestSource, IngestStatus } from "./ingest-source.ts";
 
 const NS_PER_MS = 1_000_000;
@@ -109,14 +110,16 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
   const messages: ConsumerMessages = await consumer.consume({
     max_messages: PULL_BATCH,
     callback: (m) => {
-      const seq = m.seq;
+      // JsMsg's implementation has `reply` (its own getters read it); the interface does not declare it.
+      const delivery = parseAckSubject((m as unknown as { reply?: string }).reply ?? "");
+      const seq = delivery?.seq ?? m.seq;
       // An operator's stream over "truebit.>" also holds our own stats: not an inbound message.
       if (m.subject === STATS_SUBJECT) {
         m.ack();
         return;
       }
       // Server time, so a backlog replayed after downtime lands where it happened.
-      const at = Number(m.timestampNanos / 1_000_000n);
+      const at = delivery?.atMs ?? Number(m.timestampNanos / 1_000_000n);
       handle(m.subject, m.data, at, () => {
         m.ack();
         if (seq > lastAckedSeq) lastAckedSeq = seq;

@@ -32,7 +32,7 @@ const LEASE_RELEASE_MS = 1000;
 export async function startAggregator(config: Config, log: Logger): Promise<RunningAggregator> {
   // Before the database is opened: a refused second process leaves the file as it found it.
   const lock = await lockDatabase(config.dbPath);
-  const store = await AggregatorStore.open(config.dbPath).catch((err: unknown) => {
+  const store = await AggregatorStore.open(config.dbPath, { log }).catch((err: unknown) => {
     lock.release();
     throw err;
   });

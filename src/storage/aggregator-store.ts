@@ -8,17 +8,21 @@ import { DAY_MS, type RestoredState } from "../core/network-state.ts";
 import type { InvoiceRecord, NodeRecord, NodeStatus, TaskRecord } from "../core/records.ts";
 import type { NetworkStatsMessage } from "../protocol/stats-message.ts";
 import { instanceIdentity, type InstanceIdentity } from "./instance-identity.ts";
-import { PRAGMAS, SCHEMA_V1, SCHEMA_V2, SCHEMA_VERSION } from "./schema.ts";
+import type { Logger } from "../log/logger.ts";
+import { INVOICE_KEYS, KeyedRows, TASK_KEYS } from "./keyed-rows.ts";
+import { NodeRows } from "./node-rows.ts";
+import { keySeed, migrate, newerSchemaError, schemaVersion } from "./migrations.ts";
+import { PRAGMAS, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, transaction, type SqlDatabase, type SqlRow, type SqlStatement } from "./sqlite-driver.ts";
+import { StorageError } from "./storage-error.ts";
+
+export { StorageError };
 
 const PRUNE_CHUNK = 5000;
 
-export class StorageError extends Error {
-  override name = "StorageError";
-  /** Set when the cause is the configured path itself (an operator's fix, exit code 2). */
-  constructor(message: string, readonly variable?: "DB_PATH") {
-    super(message);
-  }
+export interface OpenOptions {
+  /** Receives the migration's start and end lines. */
+  log?: Pick<Logger, "info">;
 }
 
 function bool(v: boolean): number {
@@ -97,29 +101,34 @@ export function prepareFolder(path: string): void {
 
 export class AggregatorStore implements RecordLookup {
   private readonly st: Record<string, SqlStatement>;
+  private readonly nodeRows = new NodeRows();
 
-  private constructor(readonly db: SqlDatabase, readonly path: string) {
+  private constructor(
+    readonly db: SqlDatabase,
+    readonly path: string,
+    /** The in-memory dedup indexes over the append-only task and invoice tables. */
+    readonly tasks: KeyedRows,
+    readonly invoices: KeyedRows,
+  ) {
     this.st = {
-      getTask: db.prepare("SELECT * FROM aggregated_tasks WHERE task_id_hash = ?"),
-      getInvoice: db.prepare("SELECT * FROM aggregated_invoices WHERE invoice_id_hash = ?"),
       getNode: db.prepare("SELECT * FROM active_nodes WHERE node_id = ?"),
-      // Upserts update in place: a completion rewrites its task's row where it stands.
-      putTask: db.prepare(`INSERT INTO aggregated_tasks
-        (task_id_hash, first_seen, first_node_id, chain_id, task_type, block_number, block_hash, task_hash,
+      // New ids are appended at the rowid KeyedRows hands out; a known one is rewritten where it stands.
+      insertTask: db.prepare(`INSERT INTO aggregated_tasks
+        (id, task_id_hash, first_seen, first_node_id, chain_id, task_type, block_number, block_hash, task_hash,
          received, success, status, cached, execution_time_bucket, gas_used_bucket, completed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (task_id_hash) DO UPDATE SET
-          first_seen = excluded.first_seen, first_node_id = excluded.first_node_id, chain_id = excluded.chain_id,
-          task_type = excluded.task_type, block_number = excluded.block_number, block_hash = excluded.block_hash,
-          task_hash = excluded.task_hash, received = excluded.received, success = excluded.success,
-          status = excluded.status, cached = excluded.cached, execution_time_bucket = excluded.execution_time_bucket,
-          gas_used_bucket = excluded.gas_used_bucket, completed_at = excluded.completed_at`),
-      putInvoice: db.prepare(`INSERT INTO aggregated_invoices
-        (invoice_id_hash, first_seen, first_node_id, task_id_hash, chain_id, steps_computed_bucket, memory_used_bucket, operation)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (invoice_id_hash) DO UPDATE SET
-          first_seen = excluded.first_seen, first_node_id = excluded.first_node_id, task_id_hash = excluded.task_id_hash,
-          chain_id = excluded.chain_id`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      updateTask: db.prepare(`UPDATE aggregated_tasks SET
+          task_id_hash = ?, first_seen = ?, first_node_id = ?, chain_id = ?, task_type = ?, block_number = ?, block_hash = ?,
+          task_hash = ?, received = ?, success = ?, status = ?, cached = ?, execution_time_bucket = ?, gas_used_bucket = ?,
+          completed_at = ?
+        WHERE id = ?`),
+      insertInvoice: db.prepare(`INSERT INTO aggregated_invoices
+        (id, invoice_id_hash, first_seen, first_node_id, task_id_hash, chain_id, steps_computed_bucket, memory_used_bucket, operation)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      updateInvoice: db.prepare(`UPDATE aggregated_invoices SET
+          invoice_id_hash = ?, first_seen = ?, first_node_id = ?, task_id_hash = ?, chain_id = ?, steps_computed_bucket = ?,
+          memory_used_bucket = ?, operation = ?
+        WHERE id = ?`),
       putNode: db.prepare(`INSERT OR REPLACE INTO active_nodes
         (node_id, first_seen, last_seen, status, status_at, continent, location, place_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       addCounter: db.prepare(`INSERT INTO lifetime_counters (family, key, value) VALUES (?, ?, ?)
@@ -128,28 +137,38 @@ export class AggregatorStore implements RecordLookup {
         (published_at, active_nodes, total_nodes, total_tasks, completed_tasks, failed_tasks, cached_tasks,
          tasks_last_24h, total_invoices, invoices_last_24h, success_rate, cache_hit_rate, stats_json)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      pruneTasks: db.prepare(`DELETE FROM aggregated_tasks WHERE id IN
-        (SELECT id FROM aggregated_tasks WHERE first_seen < ? LIMIT ${PRUNE_CHUNK})`),
-      pruneInvoices: db.prepare(`DELETE FROM aggregated_invoices WHERE id IN
-        (SELECT id FROM aggregated_invoices WHERE first_seen < ? LIMIT ${PRUNE_CHUNK})`),
+      expiredTasks: db.prepare(`SELECT id, task_id_hash AS h FROM aggregated_tasks WHERE first_seen < ? LIMIT ${PRUNE_CHUNK}`),
+      expiredInvoices: db.prepare(`SELECT id, invoice_id_hash AS h FROM aggregated_invoices WHERE first_seen < ? LIMIT ${PRUNE_CHUNK}`),
+      deleteTask: db.prepare("DELETE FROM aggregated_tasks WHERE id = ?"),
+      deleteInvoice: db.prepare("DELETE FROM aggregated_invoices WHERE id = ?"),
       pruneHistory: db.prepare(`DELETE FROM network_stats_history WHERE id IN
         (SELECT id FROM network_stats_history WHERE published_at < ? LIMIT ${PRUNE_CHUNK})`),
       changes: db.prepare("SELECT changes() AS n"),
     };
   }
 
-  static async open(path: string): Promise<AggregatorStore> {
+  /**
+   * Opens (creating or migrating) the database at `path` and rebuilds the dedup indexes. A file
+   * whose schema is newer than this build is refused before anything is written to it.
+   */
+  static async open(path: string, opts: OpenOptions = {}): Promise<AggregatorStore> {
     prepareFolder(path);
     let db: SqlDatabase | undefined;
     try {
       db = await openSqlite(path);
+      // Read before any pragma: journal_mode = WAL alone would rewrite the header of a newer file.
+      db.exec("PRAGMA busy_timeout = 5000");
+      const version = schemaVersion(db);
+      if (version > SCHEMA_VERSION) throw newerSchemaError(path, version);
       db.exec(PRAGMAS);
-      migrate(db);
+      migrate(db, path, opts.log);
+      const seed = keySeed(db);
+      return new AggregatorStore(db, path, KeyedRows.load(db, TASK_KEYS, seed), KeyedRows.load(db, INVOICE_KEYS, seed));
     } catch (err) {
       db?.close();
+      if (err instanceof StorageError) throw err;
       throw new StorageError(`DB_PATH: cannot open database ${path}: ${(err as Error).message}`);
     }
-    return new AggregatorStore(db, path);
   }
 
   get driver(): string {
@@ -162,16 +181,18 @@ export class AggregatorStore implements RecordLookup {
   }
 
   task(taskIdHash: string): TaskRecord | undefined {
-    const row = this.st.getTask!.get(taskIdHash);
+    const row = this.tasks.find(taskIdHash);
     return row ? taskFromRow(row) : undefined;
   }
 
   invoice(invoiceIdHash: string): InvoiceRecord | undefined {
-    const row = this.st.getInvoice!.get(invoiceIdHash);
+    const row = this.invoices.find(invoiceIdHash);
     return row ? invoiceFromRow(row) : undefined;
   }
 
   node(nodeId: string): NodeRecord | undefined {
+    const latest = this.nodeRows.unwrittenNode(nodeId);
+    if (latest) return latest;
     const row = this.st.getNode!.get(nodeId);
     return row ? nodeFromRow(row) : undefined;
   }
@@ -182,7 +203,7 @@ export class AggregatorStore implements RecordLookup {
    * transaction, and a failure anywhere changes nothing. Returns the committed effect.
    */
   commitBatch(build: (lookup: RecordLookup) => BatchEffect): BatchEffect {
-    return transaction(this.db, () => {
+    return this.inTransaction(() => {
       const effect = build(this);
       this.write(effect);
       return effect;
@@ -191,24 +212,47 @@ export class AggregatorStore implements RecordLookup {
 
   /** Writes one batch's rows and counter deltas atomically. Throws (and changes nothing) on failure. */
   commit(effect: BatchEffect): void {
-    transaction(this.db, () => this.write(effect));
+    this.inTransaction(() => this.write(effect));
+  }
+
+  /** The dedup indexes follow the transaction: changed if it commits, untouched if it fails. */
+  private inTransaction<T>(fn: () => T): T {
+    let out: T;
+    try {
+      out = transaction(this.db, fn);
+    } catch (err) {
+      this.tasks.rolledBack();
+      this.invoices.rolledBack();
+      this.nodeRows.rolledBack();
+      throw err;
+    }
+    this.tasks.committed();
+    this.invoices.committed();
+    this.nodeRows.committed();
+    return out;
   }
 
   private write(effect: BatchEffect): void {
     for (const t of effect.tasks) {
       const o = t.outcome;
-      this.st.putTask!.run(
+      const { id, isNew } = this.tasks.rowFor(t.taskIdHash);
+      const values = [
         t.taskIdHash, t.firstSeen, t.firstNodeId, t.chainId, t.taskType, t.blockNumber, t.blockHash, t.taskHash,
         bool(t.received), o ? bool(o.success) : null, o?.status ?? null, o ? bool(o.cached) : null,
         o?.executionTimeBucket ?? null, o?.gasUsedBucket ?? null, o?.at ?? null,
-      );
+      ] as const;
+      if (isNew) this.st.insertTask!.run(id, ...values);
+      else this.st.updateTask!.run(...values, id);
     }
+    this.tasks.writeLog();
     for (const i of effect.invoices) {
-      this.st.putInvoice!.run(i.invoiceIdHash, i.firstSeen, i.firstNodeId, i.taskIdHash, i.chainId, i.stepsComputedBucket, i.memoryUsedBucket, i.operation);
+      const { id, isNew } = this.invoices.rowFor(i.invoiceIdHash);
+      const values = [i.invoiceIdHash, i.firstSeen, i.firstNodeId, i.taskIdHash, i.chainId, i.stepsComputedBucket, i.memoryUsedBucket, i.operation] as const;
+      if (isNew) this.st.insertInvoice!.run(id, ...values);
+      else this.st.updateInvoice!.run(...values, id);
     }
-    for (const n of effect.nodes) {
-      this.st.putNode!.run(n.nodeId, n.firstSeen, n.lastSeen, n.status, n.statusAt, n.continent, n.location, n.placeAt);
-    }
+    this.invoices.writeLog();
+    this.putNodes(this.nodeRows.select(effect.nodes));
     for (const [family, key, delta] of effect.counters.entries()) this.st.addCounter!.run(family, key, delta);
   }
 
@@ -225,12 +269,22 @@ export class AggregatorStore implements RecordLookup {
    * large backlog of expired rows never blocks ingestion for long. Returns how many rows went.
    */
   pruneOnce(cutoff: number): number {
-    let removed = 0;
-    for (const st of [this.st.pruneTasks!, this.st.pruneInvoices!, this.st.pruneHistory!]) {
-      st.run(cutoff);
-      removed += Number(this.st.changes!.get()!.n);
-    }
-    return removed;
+    const expire = (rows: KeyedRows, select: SqlStatement, del: SqlStatement) => {
+      const gone = select.all(cutoff).map((r) => [rows.key(String(r.h)), Number(r.id)] as const);
+      for (const [, id] of gone) del.run(id);
+      rows.trimKeyLog();
+      return gone;
+    };
+    const { tasks, invoices, history } = this.inTransaction(() => {
+      const tasks = expire(this.tasks, this.st.expiredTasks!, this.st.deleteTask!);
+      const invoices = expire(this.invoices, this.st.expiredInvoices!, this.st.deleteInvoice!);
+      this.st.pruneHistory!.run(cutoff);
+      return { tasks, invoices, history: Number(this.st.changes!.get()!.n) };
+    });
+    // Committed: the ids are gone from the tables, so they leave the indexes too.
+    this.tasks.forget(tasks);
+    this.invoices.forget(invoices);
+    return tasks.length + invoices.length + history;
   }
 
   /**
@@ -261,21 +315,20 @@ export class AggregatorStore implements RecordLookup {
     return Number(this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()!.n);
   }
 
+  private putNodes(nodes: readonly NodeRecord[]): void {
+    for (const n of nodes) this.st.putNode!.run(n.nodeId, n.firstSeen, n.lastSeen, n.status, n.statusAt, n.continent, n.location, n.placeAt);
+  }
+
+  /** Writes the nodes' latest lastSeen (held back by NodeRows) and closes the database. */
   close(): void {
+    const unwritten = this.nodeRows.takeUnwritten();
+    if (unwritten.length > 0) {
+      try {
+        transaction(this.db, () => this.putNodes(unwritten));
+      } catch {
+        // Only lastSeen precision is at stake (at most NODE_SEEN_STEP_MS behind), never a count.
+      }
+    }
     this.db.close();
   }
-}
-
-function migrate(db: SqlDatabase): void {
-  const hasMeta = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_meta'").get();
-  const current = hasMeta ? Number(db.prepare("SELECT value FROM schema_meta WHERE key = 'version'").get()?.value ?? 0) : 0;
-  if (current > SCHEMA_VERSION) {
-    throw new StorageError(`database schema version ${current} is newer than this build understands (${SCHEMA_VERSION}); run a newer aggregator`);
-  }
-  if (current === SCHEMA_VERSION) return;
-  transaction(db, () => {
-    if (current < 1) db.exec(SCHEMA_V1);
-    if (current < 2) db.exec(SCHEMA_V2);
-    db.prepare("INSERT OR REPLACE INTO schema_meta (key, value) VALUES ('version', ?)").run(String(SCHEMA_VERSION));
-  });
 }

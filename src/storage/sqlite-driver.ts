@@ -46,20 +46,28 @@ function wrap(driver: SqlDatabase["driver"], db: NativeDatabase): SqlDatabase {
   };
 }
 
-/** Opens (creating if needed) the database file at `path` with the driver of the running runtime. */
-export async function openSqlite(path: string, runtime: Runtime = currentRuntime()): Promise<SqlDatabase> {
+export interface OpenSqliteOptions {
+  /** Never writes the database (the file must exist): for copies taken beside a running service. */
+  readonly?: boolean;
+}
+
+/** Opens (creating if needed, unless read-only) the database file at `path` with the driver of the running runtime. */
+export async function openSqlite(path: string, opts: OpenSqliteOptions = {}, runtime: Runtime = currentRuntime()): Promise<SqlDatabase> {
+  const readonly = opts.readonly === true;
   if (runtime === "bun") {
     const { Database } = await import("bun:sqlite");
-    return wrap("bun:sqlite", new Database(path, { create: true }) as unknown as NativeDatabase);
+    return wrap("bun:sqlite", new Database(path, readonly ? { readonly: true } : { create: true }) as unknown as NativeDatabase);
   }
   if (runtime === "deno") {
     const { DatabaseSync } = await import("node:sqlite");
-    return wrap("node:sqlite", new DatabaseSync(path) as unknown as NativeDatabase);
+    return wrap("node:sqlite", new DatabaseSync(path, { readOnly: readonly }) as unknown as NativeDatabase);
   }
   // Kept out of the compiled binary's bundle: only Node ever loads it.
   const moduleName = "better-sqlite3";
-  const { default: Database } = (await import(moduleName)) as { default: new (path: string) => NativeDatabase };
-  return wrap("better-sqlite3", new Database(path));
+  const { default: Database } = (await import(moduleName)) as {
+    default: new (path: string, options?: { readonly?: boolean; fileMustExist?: boolean }) => NativeDatabase;
+  };
+  return wrap("better-sqlite3", new Database(path, readonly ? { readonly: true, fileMustExist: true } : undefined));
 }
 
 /** Runs `fn` inside one transaction; rolls back and rethrows if it throws. */

@@ -18,7 +18,7 @@ for (const c of COMMANDS) {
     const r = await runCli([c.name, "--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith(`Usage: aggregator ${c.usage}\n`)).toBe(true);
-    for (const o of c.options) expect(r.stdout).toContain(`--${o.name}`);
+    for (const o of c.options) expect(r.stdout).toContain(o.positional ? `\n  ${o.value}  ` : `--${o.name}`);
     for (const line of r.stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(100);
     expect((await runCli(["help", c.name])).stdout).toBe(r.stdout);
     expect((await runCli([c.name, "-h"])).stdout).toBe(r.stdout);

@@ -1,6 +1,6 @@
 // The storage cases as plain named async functions, so the same list runs under bun:sqlite (bun test) and better-sqlite3 (Node).
 import assert from "node:assert/strict";
-import { existsSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BatchBuilder, type BatchEffect } from "../../src/core/batch.ts";
 import { DAY_MS, NetworkState } from "../../src/core/network-state.ts";
@@ -12,8 +12,13 @@ import type { NetworkStats } from "../../src/protocol/stats-message.ts";
 import {
   type OutboundMessage, hashFor, heartbeat, invoiceCreated, nodeIdFor, nodeLeft, taskCompleted, taskReceived,
 } from "../../src/simulation/monitor-messages.ts";
-import { AggregatorStore, StorageError } from "../../src/storage/aggregator-store.ts";
-import { SCHEMA_VERSION } from "../../src/storage/schema.ts";
+import { AggregatorStore, StorageError, type OpenOptions } from "../../src/storage/aggregator-store.ts";
+import { schemaVersion } from "../../src/storage/migrations.ts";
+import { openSqlite } from "../../src/storage/sqlite-driver.ts";
+
+// Both runners start in the project root (the Node one runs a bundle elsewhere, so not import.meta).
+const FIXTURE_DB = join(process.cwd(), "test/fixtures/v0.1.0.db");
+const FIXTURE_FIGURES = join(process.cwd(), "test/fixtures/v0.1.0-figures.json");
 
 export interface StoreCase {
   name: string;
@@ -85,8 +90,28 @@ function sampleTraffic(): InboundEvent[] {
   ];
 }
 
-async function withStore<T>(path: string, fn: (store: AggregatorStore) => T | Promise<T>): Promise<T> {
-  const store = await AggregatorStore.open(path);
+interface Fixture {
+  now: number;
+  statsOptions: { activeWindowMs: number; minNodesPerBucket: number };
+  rows: Record<string, number>;
+  figures: NetworkStats;
+}
+
+/** A copy of the 0.1.0 fixture database in `dir`, and what 0.1.0 published from it. */
+function fixtureCopy(dir: string): { path: string; fixture: Fixture } {
+  const path = join(dir, "agg.db");
+  copyFileSync(FIXTURE_DB, path);
+  return { path, fixture: JSON.parse(readFileSync(FIXTURE_FIGURES, "utf8")) as Fixture };
+}
+
+/** What a service started on `store` publishes at the fixture's instant. */
+function figuresAtFixtureTime(store: AggregatorStore, fixture: Fixture): NetworkStats {
+  const state = new NetworkState(store.restore(fixture.now, DAY_MS, fixture.statsOptions.activeWindowMs));
+  return buildNetworkStats(state, fixture.now, fixture.statsOptions).data;
+}
+
+async function withStore<T>(path: string, fn: (store: AggregatorStore) => T | Promise<T>, opts?: OpenOptions): Promise<T> {
+  const store = await AggregatorStore.open(path, opts);
   try {
     return await fn(store);
   } finally {
@@ -104,8 +129,8 @@ export const STORE_CASES: StoreCase[] = [
         assert.equal(store.path, path);
         assert.equal(String(store.db.prepare("PRAGMA journal_mode").get()?.journal_mode).toLowerCase(), "wal");
         const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => String(r.name));
-        for (const table of [...TABLES, "lifetime_counters", "schema_meta"]) assert.ok(tables.includes(table), `table ${table} exists`);
-        assert.equal(String(store.db.prepare("SELECT value FROM schema_meta WHERE key = 'version'").get()?.value), String(SCHEMA_VERSION));
+        for (const table of [...TABLES, "lifetime_counters", "schema_meta", "task_key_log", "invoice_key_log"]) assert.ok(tables.includes(table), `table ${table} exists`);
+        assert.equal(String(store.db.prepare("SELECT value FROM schema_meta WHERE key = 'version'").get()?.value), "2");
         assert.deepEqual(rowCounts(store), { aggregated_tasks: 0, aggregated_invoices: 0, active_nodes: 0, network_stats_history: 0 });
         assert.ok(store.restore(NOW).counters.isEmpty());
       });
@@ -333,22 +358,27 @@ export const STORE_CASES: StoreCase[] = [
     },
   },
   {
-    name: "a database whose schema is newer than this code is refused with a clear message, and left as it was",
+    name: "a database whose schema is newer than this code is refused with one line naming both versions, and its file left byte for byte",
     async run(dir) {
       const path = join(dir, "agg.db");
       await withStore(path, (store) => {
         ingest(store, new NetworkState(), sampleTraffic());
         store.db.exec("UPDATE schema_meta SET value = '7' WHERE key = 'version'");
+        store.db.exec("INSERT INTO schema_meta (key, value) VALUES ('instance_id', 'kept')");
+        // As a newer build might leave it: not in WAL mode, so a stray journal_mode pragma would show in the bytes.
+        store.db.exec("PRAGMA journal_mode = DELETE");
       });
+      const before = readFileSync(path);
       await assert.rejects(AggregatorStore.open(path), (err: unknown) => {
         assert.ok(err instanceof StorageError, `expected a StorageError, got ${String(err)}`);
-        assert.match(err.message, new RegExp(`schema version 7 is newer than this build understands \\(${SCHEMA_VERSION}\\)`));
-        assert.match(err.message, /newer aggregator/);
+        assert.equal(err.variable, "DB_PATH", "an operator's fix: exit code 2");
+        assert.match(err.message, /schema version 7; this aggregator supports schema version 2 and older/);
+        assert.ok(!err.message.includes("\n"), "one line");
         assert.ok(err.message.includes(path), `message names ${path}: ${err.message}`);
         return true;
       });
-      // Still version 7 with its data: the refusal did not migrate or wipe anything.
-      const { openSqlite } = await import("../../src/storage/sqlite-driver.ts");
+      assert.ok(readFileSync(path).equals(before), "the file is unchanged, byte for byte");
+      assert.ok(!existsSync(`${path}-wal`), "no WAL was created");
       const raw = await openSqlite(path);
       try {
         assert.equal(String(raw.prepare("SELECT value FROM schema_meta WHERE key = 'version'").get()?.value), "7");
@@ -356,6 +386,129 @@ export const STORE_CASES: StoreCase[] = [
       } finally {
         raw.close();
       }
+    },
+  },
+  {
+    name: "ids whose dedup keys collide stay two tasks: the full hash decides",
+    async run(dir) {
+      await withStore(join(dir, "agg.db"), (store) => {
+        const state = new NetworkState();
+        ingest(store, state, [ev(taskReceived(A, { taskIdHash: t(1), chainId: "1" }), NOW - 1000)]);
+        const rowOf1 = Number(store.db.prepare("SELECT id FROM aggregated_tasks WHERE task_id_hash = ?").get(t(1))!.id);
+        // Force a collision: t(2)'s key now also points at t(1)'s row, as if the two keys were equal.
+        store.tasks.index.add(store.tasks.key(t(2)), rowOf1);
+        assert.equal(store.task(t(2)), undefined, "a colliding key is not a match");
+        ingest(store, state, [
+          ev(taskCompleted(B, { taskIdHash: t(2), chainId: "137", success: false }), NOW - 500),
+          ev(taskReceived(A, { taskIdHash: t(1).toUpperCase(), chainId: "10" }), NOW - 400),
+        ]);
+        assert.equal(store.countRows("aggregated_tasks"), 2, "the colliding id is a new task; the upper-case spelling is t(1) (decoding lowercases)");
+        assert.equal(store.task(t(1))?.chainId, "1", "the first task is untouched");
+        assert.equal(store.task(t(2))?.outcome?.success, false);
+        // A repeat of the colliding id is recognised as a repeat.
+        const again = ingest(store, state, [ev(taskCompleted(B, { taskIdHash: t(2), chainId: "137", success: false }), NOW - 500)]);
+        assert.equal(again.duplicates, 1);
+        assert.equal(store.restore(NOW).counters.total("tasks"), 2);
+      });
+    },
+  },
+  {
+    name: "after a restart the rebuilt index recognises every stored id, and pruned ids are gone from it",
+    async run(dir) {
+      const path = join(dir, "agg.db");
+      const old = NOW - 40 * DAY_MS;
+      const template = ev(taskReceived(A, { taskIdHash: t(0) }), old) as TaskReceivedEvent;
+      const many = (from: number, n: number, at: number) => Array.from({ length: n }, (_, i) =>
+        ({ ...template, at: at + i, data: { ...template.data, taskIdHash: hashFor("bulk", from + i) } }) as InboundEvent);
+      await withStore(path, (store) => {
+        const state = new NetworkState();
+        ingest(store, state, many(0, 3000, old));
+        ingest(store, state, many(3000, 3000, NOW - HOUR));
+        assert.equal(store.pruneOnce(NOW - 30 * DAY_MS), 3000);
+      });
+      await withStore(path, (store) => {
+        assert.equal(store.tasks.index.size, 3000, "only live rows are indexed after the restart");
+        const state = new NetworkState(store.restore(NOW));
+        const again = ingest(store, state, many(3000, 3000, NOW - HOUR));
+        assert.equal(again.duplicates, 3000, "every stored id is a repeat after the restart");
+        const pruned = ingest(store, state, many(0, 10, NOW - 60_000));
+        assert.equal(pruned.duplicates, 0, "a pruned id is new again");
+        assert.equal(store.countRows("aggregated_tasks"), 3010);
+      });
+    },
+  },
+  {
+    name: "node rows: a lastSeen that moved less than 10 s waits for the next write or a clean close; any other change is written at once",
+    async run(dir) {
+      const path = join(dir, "agg.db");
+      const storedLastSeen = (store: AggregatorStore) => Number(store.db.prepare("SELECT last_seen FROM active_nodes WHERE node_id = ?").get(A)!.last_seen);
+      await withStore(path, (store) => {
+        const state = new NetworkState();
+        ingest(store, state, [ev(heartbeat(A, { continentBucket: "EU" }), NOW - 60_000)]);
+        assert.equal(storedLastSeen(store), NOW - 60_000);
+        ingest(store, state, [ev(taskReceived(A, { taskIdHash: t(1) }), NOW - 55_000)]);
+        assert.equal(storedLastSeen(store), NOW - 60_000, "5 s later: held back");
+        assert.equal(store.node(A)?.lastSeen, NOW - 55_000, "lookups see the newest");
+        ingest(store, state, [ev(taskReceived(A, { taskIdHash: t(2) }), NOW - 45_000)]);
+        assert.equal(storedLastSeen(store), NOW - 45_000, "15 s later: written");
+        ingest(store, state, [ev(nodeLeft(A), NOW - 44_000)]);
+        assert.equal(String(store.db.prepare("SELECT status FROM active_nodes WHERE node_id = ?").get(A)!.status), "offline", "a status is written at once");
+        ingest(store, state, [ev(taskReceived(A, { taskIdHash: t(3) }), NOW - 40_000)]);
+        assert.equal(storedLastSeen(store), NOW - 44_000);
+      });
+      await withStore(path, (store) => assert.equal(storedLastSeen(store), NOW - 40_000, "a clean close wrote the newest"));
+    },
+  },
+  {
+    name: "a 0.1.0 database is migrated in place, keeps other schema_meta keys, and gives exactly the figures 0.1.0 gave",
+    async run(dir) {
+      const { path, fixture } = fixtureCopy(dir);
+      const raw = await openSqlite(path);
+      raw.exec("INSERT INTO schema_meta (key, value) VALUES ('instance_id', 'node-a')");
+      raw.close();
+      const lines: string[] = [];
+      const log = { info: (msg: string, fields?: Record<string, unknown>) => void lines.push(`${msg} ${JSON.stringify(fields)}`) };
+      await withStore(path, (store) => {
+        assert.equal(lines.length, 2, lines.join("\n"));
+        assert.match(lines[0]!, /^migrating database schema .*"fromVersion":1,"toVersion":2/);
+        assert.match(lines[1]!, /^database schema migrated .*"fromVersion":1,"toVersion":2/);
+        const meta = Object.fromEntries(store.db.prepare("SELECT key, value FROM schema_meta").all().map((r) => [r.key, r.value]));
+        assert.equal(meta.version, "2");
+        assert.equal(meta.instance_id, "node-a", "other keys stay");
+        assert.deepEqual(rowCounts(store), fixture.rows);
+        assert.deepEqual(figuresAtFixtureTime(store, fixture), fixture.figures);
+        // The rebuilt index knows the migrated rows.
+        const hash = String(store.db.prepare("SELECT task_id_hash AS h FROM aggregated_tasks ORDER BY id LIMIT 1").get()!.h);
+        const stored = store.task(hash);
+        assert.ok(stored, "a migrated task is found by its hash");
+        assert.equal(store.db.prepare("PRAGMA integrity_check").get()?.integrity_check, "ok");
+      }, { log });
+      // Opening again: already version 2, no migration lines.
+      lines.length = 0;
+      await withStore(path, () => assert.deepEqual(lines, []), { log });
+    },
+  },
+  {
+    name: "a migration that fails part-way rolls back: the 0.1.0 file keeps version 1 and its rows, and migrates once the cause is gone",
+    async run(dir) {
+      const { path, fixture } = fixtureCopy(dir);
+      // A table in the way of the last steps: the task and invoice tables are already rebuilt when it fails.
+      let raw = await openSqlite(path);
+      raw.exec("CREATE TABLE invoice_key_log (in_the_way INTEGER)");
+      raw.close();
+      await assert.rejects(AggregatorStore.open(path), /invoice_key_log already exists/);
+      raw = await openSqlite(path);
+      try {
+        assert.equal(schemaVersion(raw), 1);
+        const autoIndexes = raw.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_aggregated_%'").get()!.n;
+        assert.equal(Number(autoIndexes), 2, "the 0.1.0 unique indexes are still there");
+        assert.equal(Number(raw.prepare("SELECT COUNT(*) AS n FROM aggregated_tasks").get()!.n), fixture.rows.aggregated_tasks);
+        assert.equal(raw.prepare("SELECT name FROM sqlite_master WHERE name = 'aggregated_tasks_v2'").get(), undefined);
+        raw.exec("DROP TABLE invoice_key_log");
+      } finally {
+        raw.close();
+      }
+      await withStore(path, (store) => assert.deepEqual(figuresAtFixtureTime(store, fixture), fixture.figures));
     },
   },
 ];

@@ -47,16 +47,16 @@ test("backup under traffic: the service keeps ingesting, each copy is a consiste
   try {
     await svc.waitReady();
     const publishing = publishAcked(client.nc, taskTraffic(0, TASKS));
-    await waitFor("traffic to be flowing", async () => (await svc.http("/metrics")).body.ingest.accepted >= 5_000, 60_000);
+    await waitFor("traffic to be flowing", async () => (await svc.http("/api/status")).body.ingest.accepted >= 5_000, 60_000);
 
     const mid = join(dir, "mid.db");
     const r = backup([mid], { DB_PATH: dbPath });
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`^backup of ${dbPath} written to ${mid}: schema version 2, [\\d,]+ tasks, [\\d,]+ invoices, [\\d.]+ MB in \\d+ ms\\n$`));
-    const acceptedAfter = (await svc.http("/metrics")).body.ingest.accepted;
+    const acceptedAfter = (await svc.http("/api/status")).body.ingest.accepted;
     expect((await svc.http("/readyz")).status).toBe(200);
-    await waitFor("the service to keep committing after the backup", async () => (await svc.http("/metrics")).body.ingest.accepted > acceptedAfter, 30_000);
+    await waitFor("the service to keep committing after the backup", async () => (await svc.http("/api/status")).body.ingest.accepted > acceptedAfter, 30_000);
 
     // A snapshot: rows and lifetime counters come from the same commit.
     const snapshot = await figuresOfCopy(mid);

@@ -1,9 +1,10 @@
 // The instance id: created once and kept in the database across restarts (a 0.1.0 database gets one), overridable by INSTANCE_ID.
 import { expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { AggregatorStore } from "../../src/storage/aggregator-store.ts";
-import { tempDir } from "../helpers/aggregator-process.ts";
+import { PROJECT_ROOT, tempDir } from "../helpers/aggregator-process.ts";
 
 test("an id is created on first open, kept on the next, and an override is used but not stored", async () => {
   const path = join(tempDir(), "agg.db");
@@ -24,18 +25,21 @@ test("an id is created on first open, kept on the next, and an override is used 
   db.close();
 });
 
-test("a database from before instance ids (schema_meta without the key) keeps its data and gains an id", async () => {
-  const path = join(tempDir(), "old.db");
-  const seed = await AggregatorStore.open(path);
-  seed.close();
-  // As 0.1.0 left it: the version row only.
-  const raw = new Database(path);
-  raw.exec("DELETE FROM schema_meta WHERE key <> 'version'");
-  raw.exec("INSERT INTO active_nodes (node_id, first_seen, last_seen, status, status_at) VALUES ('n1', 1, 1, 'online', 1)");
-  raw.close();
+test("a 0.1.0 database (no instance id yet) keeps its data through the upgrade and gains an id that stays", async () => {
+  const path = join(tempDir(), "v0.1.0.db");
+  copyFileSync(join(PROJECT_ROOT, "test/fixtures/v0.1.0.db"), path);
+  const before = new Database(path, { readonly: true });
+  expect(before.query("SELECT COUNT(*) AS n FROM schema_meta WHERE key = 'instance_id'").get()).toEqual({ n: 0 });
+  const nodes = (before.query("SELECT COUNT(*) AS n FROM active_nodes").get() as { n: number }).n;
+  before.close();
+  expect(nodes).toBeGreaterThan(0);
 
   const store = await AggregatorStore.open(path);
-  expect(store.instanceIdentity().source).toBe("created");
-  expect(store.countRows("active_nodes")).toBe(1);
+  const created = store.instanceIdentity();
+  expect(created.source).toBe("created");
+  expect(store.countRows("active_nodes")).toBe(nodes);
   store.close();
+  const again = await AggregatorStore.open(path);
+  expect(again.instanceIdentity()).toMatchObject({ id: created.id, source: "database" });
+  again.close();
 });

@@ -9,6 +9,12 @@ import type { NodeRecord } from "../core/records.ts";
  */
 export const NODE_SEEN_STEP_MS = 10_000;
 
+/**
+ * `written` is only a cache of what is on disk: a node missing from it is simply written in full
+ * next time. Forgetting it past this size keeps memory bounded however many ids senders invent.
+ */
+export const WRITTEN_NODES_KEPT = 50_000;
+
 function sameButSeen(a: NodeRecord, b: NodeRecord): boolean {
   return a.firstSeen === b.firstSeen && a.status === b.status && a.statusAt === b.statusAt &&
     a.continent === b.continent && a.location === b.location && a.placeAt === b.placeAt;
@@ -26,6 +32,11 @@ export class NodeRows {
   select(nodes: readonly NodeRecord[]): NodeRecord[] {
     this.toWrite = [];
     this.deferred = [];
+    if (this.latest.size > WRITTEN_NODES_KEPT) {
+      // Too many held back (ids that spoke twice and went silent): write them out with this commit.
+      const inBatch = new Set(nodes.map((n) => n.nodeId));
+      for (const n of this.latest.values()) if (!inBatch.has(n.nodeId)) this.toWrite.push(n);
+    }
     for (const n of nodes) {
       const w = this.written.get(n.nodeId);
       if (w && sameButSeen(w, n) && n.lastSeen - w.lastSeen < NODE_SEEN_STEP_MS) this.deferred.push(n);
@@ -35,6 +46,7 @@ export class NodeRows {
   }
 
   committed(): void {
+    if (this.written.size + this.toWrite.length > WRITTEN_NODES_KEPT) this.forgetWritten();
     for (const n of this.toWrite) {
       this.written.set(n.nodeId, n);
       this.latest.delete(n.nodeId);
@@ -60,5 +72,15 @@ export class NodeRows {
     for (const n of out) this.written.set(n.nodeId, n);
     this.latest.clear();
     return out;
+  }
+
+  /** Node rows held in memory (cached as written, or held back): bounded by WRITTEN_NODES_KEPT. */
+  get held(): number {
+    return this.written.size + this.latest.size;
+  }
+
+  /** Drops the cached rows of nodes with nothing held back; held-back ones must stay to be written. */
+  private forgetWritten(): void {
+    for (const id of this.written.keys()) if (!this.latest.has(id)) this.written.delete(id);
   }
 }

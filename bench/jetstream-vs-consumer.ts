@@ -69,10 +69,13 @@ async function runBare(url: string, ack: "explicit" | "none", consumer: string, 
   }
 }
 
+/** INSTANCE_ID of the benchmarked service, so its consumer has a known name. */
+const BENCH_INSTANCE = "bench";
+
 async function runAggregator(url: string, jsm: JetStreamManager, consumer: string, publish?: () => Promise<unknown>, tree = PROJECT_ROOT): Promise<Run & { rows: ReturnType<typeof countRows> }> {
   const dbPath = join(tempDir("agg-js-bench-"), "agg.db");
   const svc = await AggregatorProcess.start({
-    env: { NATS_URL: url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info", INGEST_MODE: "jetstream", JS_STREAM: STREAM, JS_CONSUMER: consumer },
+    env: { NATS_URL: url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info", INGEST_MODE: "jetstream", JS_STREAM: STREAM, JS_CONSUMER: consumer, INSTANCE_ID: BENCH_INSTANCE },
     command: [process.execPath, ...(profileDir && tree === PROJECT_ROOT ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), join(tree, "src/main.ts")],
   });
   let run: Run;
@@ -91,7 +94,9 @@ async function runAggregator(url: string, jsm: JetStreamManager, consumer: strin
       if (firstAt === 0 && m.ingest.received > 0) firstAt = Date.now();
       return m.ingest.accepted + m.ingest.invalid >= messages && m.waiting === 0;
     }, 600_000, 20);
-    await waitFor("the aggregator's acks to reach the server", async () => (await jsm.consumers.info(STREAM, consumer)).num_ack_pending === 0, 60_000, 20);
+    // This version reads through <JS_CONSUMER>-<instance id>; 0.1.0 (--baseline-tree) through JS_CONSUMER itself.
+    const info = () => jsm.consumers.info(STREAM, `${consumer}-${BENCH_INSTANCE}`).catch(() => jsm.consumers.info(STREAM, consumer));
+    await waitFor("the aggregator's acks to reach the server", async () => (await info()).num_ack_pending === 0, 60_000, 20);
     const ackedAt = Date.now();
     await publishing;
     const peakRss = Math.max(sampler.stop(), procMemory(svc.pid!)?.hwm ?? 0);

@@ -1,9 +1,11 @@
-// A test-side NATS client: publishes monitor traffic and watches the published stats.
+// A test-side NATS client: publishes monitor traffic and watches the published stats; useFederation pairs it with a nats-server.
+import { afterAll, beforeAll } from "bun:test";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { networkStatsMessageSchema, type NetworkStatsMessage } from "../../src/protocol/stats-message.ts";
 import { STATS_SUBJECT } from "../../src/protocol/subjects.ts";
 import type { OutboundMessage } from "../../src/simulation/monitor-messages.ts";
+import { TestNatsServer, type NatsServerOptions } from "./nats-server.ts";
 import { waitFor } from "./wait.ts";
 
 export class FederationClient {
@@ -53,4 +55,23 @@ export class FederationClient {
   async close(): Promise<void> {
     await this.nc.close();
   }
+}
+
+/** A nats-server and a federation client for the tests of one file or describe block: started before them, stopped after. */
+export interface TestFederation {
+  readonly nats: TestNatsServer;
+  readonly client: FederationClient;
+}
+
+export function useFederation(opts: NatsServerOptions = {}): TestFederation {
+  const f = {} as { nats: TestNatsServer; client: FederationClient };
+  beforeAll(async () => {
+    f.nats = await TestNatsServer.start(opts);
+    f.client = await FederationClient.connect(f.nats.url);
+  });
+  afterAll(async () => {
+    await f.client?.close();
+    await f.nats?.dispose();
+  });
+  return f;
 }

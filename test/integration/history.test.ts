@@ -1,11 +1,10 @@
 // GET /api/history against a real service and SQLite file: exactly the published messages, downsampled long ranges, bounds, and 400s that name the parameter.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import type { NetworkStatsMessage } from "../../src/protocol/stats-message.ts";
 import { AggregatorStore } from "../../src/storage/aggregator-store.ts";
 import { AggregatorProcess, tempDir } from "../helpers/aggregator-process.ts";
-import { FederationClient } from "../helpers/federation-client.ts";
-import { TestNatsServer } from "../helpers/nats-server.ts";
+import { useFederation } from "../helpers/federation-client.ts";
 import { EXPECTED, PHASE_1, PHASE_2 } from "../helpers/scripted-federation.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -19,34 +18,24 @@ function pointOf(m: NetworkStatsMessage): Record<string, unknown> {
   return { timestamp: m.timestamp, ...Object.fromEntries(FIGURES.map((f) => [f, m.data[f]])) };
 }
 
-let nats: TestNatsServer;
-let client: FederationClient;
-
-beforeAll(async () => {
-  nats = await TestNatsServer.start();
-  client = await FederationClient.connect(nats.url);
-});
-afterAll(async () => {
-  await client?.close();
-  await nats?.dispose();
-});
+const fed = useFederation();
 
 function serviceEnv(dbPath: string): Record<string, string> {
-  return { NATS_URL: nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "200", INGEST_MODE: "core" };
+  return { NATS_URL: fed.nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "200", INGEST_MODE: "core" };
 }
 
 describe("GET /api/history", () => {
   test("after several publishes, the points are the published messages, within the bounds asked for", async () => {
     const service = await AggregatorProcess.start({ env: serviceEnv(join(tempDir(), "agg.db")) });
-    const first = client.stats.length;
+    const first = fed.client.stats.length;
     try {
       await service.waitReady();
-      await client.publish(PHASE_1);
-      await client.nextStats((m) => m.data.totalTasks === 4);
-      await client.publish(PHASE_2);
-      await client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks);
-      await waitFor("a few more publishes", () => client.stats.length - first >= 8);
-      const seen = client.stats.slice(first);
+      await fed.client.publish(PHASE_1);
+      await fed.client.nextStats((m) => m.data.totalTasks === 4);
+      await fed.client.publish(PHASE_2);
+      await fed.client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks);
+      await waitFor("a few more publishes", () => fed.client.stats.length - first >= 8);
+      const seen = fed.client.stats.slice(first);
       const from = seen[0]!.timestamp;
       const to = seen.at(-1)!.timestamp;
 

@@ -1,9 +1,8 @@
 // Prometheus scrapes the running service: its figures equal the published message, the text passes promtool, labels stay bounded.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { AggregatorProcess, tempDir } from "../helpers/aggregator-process.ts";
-import { FederationClient } from "../helpers/federation-client.ts";
-import { TestNatsServer } from "../helpers/nats-server.ts";
+import { useFederation } from "../helpers/federation-client.ts";
 import { promtoolCheckMetrics, TestPrometheus } from "../helpers/prometheus.ts";
 import { ALL_MESSAGES, EXPECTED, EXPECTED_INVALID } from "../helpers/scripted-federation.ts";
 import { freePort } from "../helpers/ports.ts";
@@ -47,20 +46,10 @@ function samples(text: string, name: string): string[] {
 
 setDefaultTimeout(60_000);
 
-let nats: TestNatsServer;
-let client: FederationClient;
-
-beforeAll(async () => {
-  nats = await TestNatsServer.start();
-  client = await FederationClient.connect(nats.url);
-});
-afterAll(async () => {
-  await client?.close();
-  await nats?.dispose();
-});
+const fed = useFederation();
 
 function serviceEnv(): Record<string, string> {
-  return { NATS_URL: nats.url, DB_PATH: join(tempDir(), "agg.db"), PUBLISH_INTERVAL: "300", INGEST_MODE: "core" };
+  return { NATS_URL: fed.nats.url, DB_PATH: join(tempDir(), "agg.db"), PUBLISH_INTERVAL: "300", INGEST_MODE: "core" };
 }
 
 describe("GET /metrics", () => {
@@ -69,8 +58,8 @@ describe("GET /metrics", () => {
     const prometheus = await TestPrometheus.start(`127.0.0.1:${service.httpPort}`);
     try {
       await service.waitReady();
-      await client.publish(ALL_MESSAGES);
-      const stats = await client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks && m.data.activeNodes === EXPECTED.activeNodes);
+      await fed.client.publish(ALL_MESSAGES);
+      const stats = await fed.client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks && m.data.activeNodes === EXPECTED.activeNodes);
       const invalidSent = Object.values(EXPECTED_INVALID).reduce((s, n) => s + n, 0);
 
       await waitFor("Prometheus to scrape the published totalTasks", async () => (await prometheus.value("truebit_network_total_tasks")) === stats.data.totalTasks, 20_000, 250);
@@ -106,8 +95,8 @@ describe("GET /metrics", () => {
       await service.waitReady();
       const node = nodeIdFor(0xe1);
       const messages = Array.from({ length: 300 }, (_, i) => taskReceived(node, { taskIdHash: hashFor("chains", i), chainId: `chain-${i}`, taskType: `type-${i}` }));
-      await client.publish(messages);
-      await client.nextStats((m) => m.data.totalTasks === 300);
+      await fed.client.publish(messages);
+      await fed.client.nextStats((m) => m.data.totalTasks === 300);
       const text = await (await fetch(`http://127.0.0.1:${service.httpPort}/metrics`)).text();
       for (const [name, label] of [["truebit_network_tasks_by_chain", "chain"], ["truebit_network_tasks_by_type", "task_type"]] as const) {
         const series = samples(text, name);
@@ -145,8 +134,8 @@ describe("GET /api/stats, /stats and /api/status", () => {
     const service = await AggregatorProcess.start({ env: serviceEnv() });
     try {
       await service.waitReady();
-      await client.publish(ALL_MESSAGES);
-      await client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks);
+      await fed.client.publish(ALL_MESSAGES);
+      await fed.client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks);
       const api = await service.http("/api/stats");
       expect(api.status).toBe(200);
       expect(api.body.data.totalTasks).toBe(EXPECTED.totalTasks);

@@ -1,36 +1,25 @@
 // The whole service against a real nats-server and SQLite file: the published figures equal the hand-computed ones.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { AggregatorProcess, tempDir } from "../helpers/aggregator-process.ts";
-import { FederationClient } from "../helpers/federation-client.ts";
-import { TestNatsServer } from "../helpers/nats-server.ts";
+import { useFederation } from "../helpers/federation-client.ts";
 import { ALL_MESSAGES, EXPECTED, EXPECTED_DUPLICATES, EXPECTED_INVALID, PHASE_1, PHASE_2 } from "../helpers/scripted-federation.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 for (const mode of ["core", "jetstream"] as const) {
   describe(`INGEST_MODE=${mode}`, () => {
-    let nats: TestNatsServer;
-    let client: FederationClient;
-
-    beforeAll(async () => {
-      nats = await TestNatsServer.start({ jetstream: mode === "jetstream" });
-      client = await FederationClient.connect(nats.url);
-    });
-    afterAll(async () => {
-      await client?.close();
-      await nats?.dispose();
-    });
+    const fed = useFederation({ jetstream: mode === "jetstream" });
     // Each instance reads the whole stream through its own consumer: every test starts from an empty one.
     beforeEach(async () => {
       if (mode !== "jetstream") return;
-      const jsm = await jetstreamManager(client.nc);
+      const jsm = await jetstreamManager(fed.client.nc);
       await jsm.streams.purge("TRUEBIT_EVENTS").catch(() => undefined);
     });
 
     function serviceEnv(dbPath: string): Record<string, string> {
-      return { NATS_URL: nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "200", INGEST_MODE: mode };
+      return { NATS_URL: fed.nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "200", INGEST_MODE: mode };
     }
 
     async function received(service: AggregatorProcess, n: number): Promise<void> {
@@ -42,14 +31,14 @@ for (const mode of ["core", "jetstream"] as const) {
       const service = await AggregatorProcess.start({ env: serviceEnv(dbPath) });
       try {
         await service.waitReady();
-        const sent = await client.publish(ALL_MESSAGES);
+        const sent = await fed.client.publish(ALL_MESSAGES);
         await received(service, sent);
 
-        const stats = await client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks && m.data.activeNodes === EXPECTED.activeNodes);
+        const stats = await fed.client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks && m.data.activeNodes === EXPECTED.activeNodes);
         expect(stats.data).toEqual(EXPECTED);
         // Still the same one publish later: nothing is counted twice after the fact.
-        expect((await client.nextStats()).data).toEqual(EXPECTED);
-        expect(client.invalidStats).toEqual([]);
+        expect((await fed.client.nextStats()).data).toEqual(EXPECTED);
+        expect(fed.client.invalidStats).toEqual([]);
 
         const { ingest } = (await service.http("/api/status")).body;
         expect(ingest.received).toBe(ALL_MESSAGES.length);
@@ -80,7 +69,7 @@ for (const mode of ["core", "jetstream"] as const) {
       const dbPath = join(tempDir(), "agg.db");
       const first = await AggregatorProcess.start({ env: serviceEnv(dbPath) });
       await first.waitReady();
-      await client.publish(PHASE_1);
+      await fed.client.publish(PHASE_1);
       await received(first, PHASE_1.length);
       expect(await first.stop("SIGTERM")).toBe(0);
 
@@ -88,13 +77,13 @@ for (const mode of ["core", "jetstream"] as const) {
       try {
         await second.waitReady();
         // The first message after the restart already carries phase 1's totals.
-        const resumed = await client.nextStats();
+        const resumed = await fed.client.nextStats();
         expect(resumed.data.totalTasks).toBe(4);
         expect(resumed.data.totalNodes).toBe(3);
 
-        await client.publish(PHASE_2);
+        await fed.client.publish(PHASE_2);
         await received(second, PHASE_2.length);
-        const stats = await client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks && m.data.activeNodes === EXPECTED.activeNodes);
+        const stats = await fed.client.nextStats((m) => m.data.totalTasks === EXPECTED.totalTasks && m.data.activeNodes === EXPECTED.activeNodes);
         expect(stats.data).toEqual(EXPECTED);
       } finally {
         expect(await second.stop("SIGINT")).toBe(0);

@@ -1,15 +1,11 @@
 // What the metrics and the dashboard read from the running service at request time; nothing here holds configuration or secrets.
+import type { Role } from "../cluster/role.ts";
 import type { IngestCounts } from "../core/ingest-metrics.ts";
 import type { NetworkStatsMessage } from "../protocol/stats-message.ts";
 
-/** "single": no leader election runs (one instance, e.g. core mode); "leader"/"standby" once election decides. */
-export type ServiceRole = "leader" | "standby" | "single";
-export const SERVICE_ROLES: readonly ServiceRole[] = ["leader", "standby", "single"];
-
 export interface ServiceIdentity {
-  /** Absent until election exists: rendered as "single". */
-  role?: ServiceRole;
-  instanceId?: string;
+  role: Role;
+  instanceId: string;
 }
 
 export interface ServiceSnapshot {
@@ -30,8 +26,4 @@ export interface ServiceSnapshot {
 export interface MetricsSource {
   snapshot(): ServiceSnapshot;
   lastStats(): NetworkStatsMessage | null;
-}
-
-export function roleOf(identity: ServiceIdentity): ServiceRole {
-  return identity.role ?? "single";
 }

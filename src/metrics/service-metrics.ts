@@ -5,7 +5,8 @@ import { VERSION } from "../version.ts";
 import {
   boundedDistribution, boundedReasons, CLOSED_BUCKETS, INVALID_REASONS, REJECTED_REASONS,
 } from "./label-bounds.ts";
-import { roleOf, SERVICE_ROLES, type MetricsSource, type ServiceSnapshot } from "./metrics-source.ts";
+import { ROLES } from "../cluster/role.ts";
+import type { MetricsSource, ServiceSnapshot } from "./metrics-source.ts";
 
 /** Published figures as gauges: metric name, help, field of the stats message. */
 const FIGURES: readonly [string, string, keyof NetworkStats][] = [
@@ -74,11 +75,11 @@ export class ServiceMetrics {
     this.current = current;
     const view = () => current.snap;
     new Gauge({
-      name: "truebit_aggregator_info", help: "Constant 1, labelled with the version and (when set) the instance id",
+      name: "truebit_aggregator_info", help: "Constant 1, labelled with the version and the instance id",
       labelNames: ["version", "instance_id"], registers: [r],
       collect() {
         this.reset();
-        this.set({ version: VERSION, instance_id: view().identity.instanceId ?? "" }, 1);
+        this.set({ version: VERSION, instance_id: view().identity.instanceId }, 1);
       },
     });
     readCounter(r, "truebit_aggregator_messages_received_total", "Inbound messages received", () => view().ingest.received);
@@ -117,8 +118,8 @@ export class ServiceMetrics {
       name: "truebit_aggregator_role", help: "1 for this instance's role: leader, standby, or single (no election)", labelNames: ["role"], registers: [r],
       collect() {
         this.reset();
-        const role = roleOf(view().identity);
-        for (const each of SERVICE_ROLES) this.set({ role: each }, each === role ? 1 : 0);
+        const role = view().identity.role;
+        for (const each of ROLES) this.set({ role: each }, each === role ? 1 : 0);
       },
     });
 

@@ -1,6 +1,5 @@
 // The dashboard's HTML: every current figure, the distributions, the map and the service's health as text; charts are filled in by the script.
 import type { ServiceSnapshot } from "../../metrics/metrics-source.ts";
-import { roleOf } from "../../metrics/metrics-source.ts";
 import {
   EXECUTION_TIME_BUCKETS, GAS_USED_BUCKETS, MEMORY_USED_BUCKETS, STEPS_COMPUTED_BUCKETS,
 } from "../../protocol/buckets.ts";
@@ -111,10 +110,10 @@ function pill(label: string, value: string, state: "ok" | "warn" | "bad" | "info
 
 function health(v: DashboardView): string {
   const s = v.service;
-  const role = roleOf(s.identity);
+  const role = s.identity.role;
   const backlog = s.consumerPending === null ? `${count(s.waiting)} waiting` : `${count(s.waiting)} waiting · ${count(s.consumerPending)} in stream`;
   return [
-    pill("Role", s.identity.instanceId ? `${role} (${s.identity.instanceId})` : role, role === "standby" ? "info" : "ok"),
+    pill("Role", `${role} (${s.identity.instanceId})`, role === "standby" ? "info" : "ok"),
     pill("NATS", s.natsConnected ? `connected${s.mode ? ` · ${s.mode}` : ""}` : "disconnected", s.natsConnected ? "ok" : "bad"),
     pill("Storage", s.storageWritable ? "writable" : "not writable", s.storageWritable ? "ok" : "bad"),
     pill("Backlog", backlog, s.waiting + (s.consumerPending ?? 0) > 10_000 ? "warn" : "ok"),

@@ -1,8 +1,10 @@
-// Reads the stream sequence and server timestamp of a JetStream delivery from its ack subject in one pass.
+// Reads the stream and delivery sequences and server timestamp of a JetStream delivery from its ack subject in one pass.
 
 export interface Delivery {
   /** The stream sequence: the same for every redelivery of one message. */
   seq: number;
+  /** The consumer's delivery sequence: one more for each delivery, redeliveries included, so a gap means deliveries never seen. */
+  dseq: number;
   /** When the server stored the message, in milliseconds. */
   atMs: number;
 }
@@ -11,7 +13,7 @@ export interface Delivery {
  * The reply subject is `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ns>.<pending>` (9 tokens)
  * or, with a domain and account hash, `$JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<sseq>.
  * <cseq>.<ns>.<pending>[.<token>]`. The client's own getters split it into arrays twice per message
- * (seq, then a BigInt timestamp); this finds the two tokens by their dots. Undefined for anything else.
+ * (seq, then a BigInt timestamp); this finds the tokens by their dots. Undefined for anything else.
  */
 export function parseAckSubject(reply: string): Delivery | undefined {
   if (!reply.startsWith("$JS.ACK.")) return undefined;
@@ -24,9 +26,10 @@ export function parseAckSubject(reply: string): Delivery | undefined {
   else return undefined;
   const token = (n: number) => reply.slice(dots[n - 1]! + 1, n < dots.length ? dots[n] : reply.length);
   const seq = Number(token(seqToken));
+  const dseq = Number(token(seqToken + 1));
   const ns = token(seqToken + 2);
   // Nanoseconds to whole milliseconds without a BigInt: drop the last six digits.
   const atMs = ns.length > 6 ? Number(ns.slice(0, -6)) : 0;
-  if (!Number.isSafeInteger(seq) || !/^\d+$/.test(ns) || !Number.isSafeInteger(atMs)) return undefined;
-  return { seq, atMs };
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(dseq) || !/^\d+$/.test(ns) || !Number.isSafeInteger(atMs)) return undefined;
+  return { seq, dseq, atMs };
 }

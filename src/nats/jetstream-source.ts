@@ -2,11 +2,12 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
   AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager,
-  type ConsumerMessages, type JetStreamManager, type StreamConfig,
+  type ConsumerInfo, type ConsumerMessages, type JetStreamManager, type JsMsg, type StreamConfig,
 } from "@nats-io/jetstream";
 import type { JetStreamSettings } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { INBOUND_SUBJECTS, STATS_SUBJECT } from "../protocol/subjects.ts";
+import { AckFrontier } from "./ack-frontier.ts";
 import { parseAckSubject } from "./ack-subject.ts";
 import type { DeliveryHandler, IngestSource, IngestStatus } from "./ingest-source.ts";
 
@@ -69,24 +70,61 @@ export function consumerName(s: JetStreamSettings, instanceId: string): string {
   return `${s.consumer}-${instanceId}`;
 }
 
-async function ensureConsumer(jsm: JetStreamManager, s: JetStreamSettings, name: string): Promise<void> {
-  try {
-    await jsm.consumers.info(s.stream, name);
-    return;
-  } catch (err) {
-    if (!/not found/i.test(reason(err))) throw err;
-  }
-  await jsm.consumers.add(s.stream, {
+function consumerConfig(s: JetStreamSettings, name: string, startSeq?: number) {
+  return {
     durable_name: name,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    // One ack per committed batch covers the whole batch (see ack-frontier.ts): the server does
+    // one ack's work instead of thousands, and so does the client.
+    ack_policy: AckPolicy.All,
+    ...(startSeq === undefined ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq }),
     ack_wait: ACK_WAIT_MS * NS_PER_MS,
     max_ack_pending: MAX_ACK_PENDING,
     // The consumer of an instance that is gone goes away after the stream's own age: by then every
     // message it still owed has left the stream anyway, so its position is worth nothing. An
     // instance that comes back later gets a new consumer and replays the stream, counted once.
     inactive_threshold: s.maxAgeHours * 3600 * 1000 * NS_PER_MS,
+  };
+}
+
+/**
+ * Makes sure the consumer exists and owes nothing to an earlier reader, and answers its info. With
+ * ack policy "all" one ack covers every lower sequence, so messages delivered to a reader that is
+ * gone (a process that was killed, or deliveries lost with a broken connection) and never acked
+ * must not be acked over by ours: such a consumer is replaced by one that starts right after its
+ * ack floor, so those messages come to us again, in order (repeats are recognised). A consumer of
+ * an earlier version, which acked each message, is replaced the same way. A crash between the two
+ * steps leaves no consumer, and the next start replays the stream, counted once.
+ */
+async function prepareConsumer(jsm: JetStreamManager, s: JetStreamSettings, name: string, log: Logger): Promise<ConsumerInfo> {
+  let existing: ConsumerInfo | undefined;
+  try {
+    existing = await jsm.consumers.info(s.stream, name);
+  } catch (err) {
+    if (!/not found/i.test(reason(err))) throw err;
+  }
+  if (!existing) return jsm.consumers.add(s.stream, consumerConfig(s, name));
+  const batchAcks = existing.config.ack_policy === AckPolicy.All;
+  if (batchAcks && existing.num_ack_pending === 0) return existing;
+  const resumeAt = existing.ack_floor.stream_seq + 1;
+  await jsm.consumers.delete(s.stream, name);
+  const fresh = await jsm.consumers.add(s.stream, consumerConfig(s, name, resumeAt));
+  log.info(batchAcks ? "JetStream consumer restarted after its last acked message" : "JetStream consumer replaced to ack whole batches", {
+    consumer: name, resumeAtSeq: resumeAt, owed: existing.num_ack_pending,
   });
+  return fresh;
+}
+
+/** Waits this long before trying a failed resync again. */
+const RESYNC_RETRY_MS = 1000;
+
+/** One run of `consume()` on one incarnation of the consumer, with the frontier of what it delivered. */
+interface Reading {
+  messages: ConsumerMessages;
+  frontier: AckFrontier<JsMsg>;
+  /** The delivery sequence we expect next. */
+  nextDseq: number;
+  /** Replaced by a newer reading: its acks would name the new consumer's sequences, so it sends none. */
+  retired: boolean;
 }
 
 /**
@@ -102,36 +140,98 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
   }
   await ensureStream(jsm, s, log);
   const name = consumerName(s, instanceId);
-  await ensureConsumer(jsm, s, name);
-
-  const consumer = await jetstream(nc).consumers.get(s.stream, name);
-  let lastAckedSeq = 0;
+  const js = jetstream(nc);
   let pending: number | undefined;
-  const messages: ConsumerMessages = await consumer.consume({
-    max_messages: PULL_BATCH,
-    callback: (m) => {
-      // JsMsg's implementation has `reply` (its own getters read it); the interface does not declare it.
-      const delivery = parseAckSubject((m as unknown as { reply?: string }).reply ?? "");
-      const seq = delivery?.seq ?? m.seq;
-      // An operator's stream over "truebit.>" also holds our own stats: not an inbound message.
-      if (m.subject === STATS_SUBJECT) {
-        m.ack();
-        return;
+  let lastAckedSeq = 0;
+  let stopped = false;
+  let resyncing = false;
+
+  const ackNow = (r: Reading) => {
+    const m = r.frontier.take();
+    if (!m || r.retired) return;
+    try {
+      m.ack();
+      lastAckedSeq = r.frontier.acked;
+    } catch {
+      // the connection closed: the server redelivers, and repeats are recognised
+    }
+  };
+
+  const read = async (): Promise<Reading> => {
+    const info = await prepareConsumer(jsm, s, name, log);
+    const consumer = await js.consumers.get(s.stream, name);
+    let ackScheduled = false;
+    const r: Reading = { messages: undefined as unknown as ConsumerMessages, frontier: new AckFrontier<JsMsg>(), nextDseq: info.delivered.consumer_seq + 1, retired: false };
+    // Everything the pipeline finishes in one go (a committed batch) is covered by one ack, sent
+    // once it is done; at once when nothing delivered is left open (a caught-up pipeline, shutdown).
+    const finished = (seq: number, m: JsMsg) => {
+      r.frontier.finish(seq, m);
+      if (r.frontier.openCount === 0) ackNow(r);
+      else if (!ackScheduled) {
+        ackScheduled = true;
+        queueMicrotask(() => {
+          ackScheduled = false;
+          ackNow(r);
+        });
       }
-      // Server time, so a backlog replayed after downtime lands where it happened.
-      const at = delivery?.atMs ?? Number(m.timestampNanos / 1_000_000n);
-      handle(m.subject, m.data, at, () => {
-        m.ack();
-        if (seq > lastAckedSeq) lastAckedSeq = seq;
-      }, seq);
-    },
-  });
+    };
+    r.messages = await consumer.consume({
+      max_messages: PULL_BATCH,
+      callback: (m) => {
+        if (r.retired) return; // delivered again by the reading that replaced this one
+        // JsMsg's implementation has `reply` (its own getters read it); the interface does not declare it.
+        const delivery = parseAckSubject((m as unknown as { reply?: string }).reply ?? "");
+        const seq = delivery?.seq ?? m.seq;
+        const dseq = delivery?.dseq ?? m.info.deliverySequence;
+        if (dseq > r.nextDseq) {
+          // Deliveries went missing (a broken connection): the server counts them as ours and
+          // unacked, and our next ack would cover them. Start over after the last ack.
+          void resync(r, r.nextDseq, dseq);
+          return;
+        }
+        r.nextDseq = Math.max(r.nextDseq, dseq + 1);
+        r.frontier.delivered(seq);
+        // An operator's stream over "truebit.>" also holds our own stats: not an inbound message.
+        if (m.subject === STATS_SUBJECT) {
+          finished(seq, m);
+          return;
+        }
+        // Server time, so a backlog replayed after downtime lands where it happened.
+        const at = delivery?.atMs ?? Number(m.timestampNanos / 1_000_000n);
+        handle(m.subject, m.data, at, () => finished(seq, m), seq);
+      },
+    });
+    return r;
+  };
+
+  let reading = await read();
+
+  async function resync(r: Reading, expected: number, got: number): Promise<void> {
+    if (r.retired || resyncing || stopped) return;
+    resyncing = true;
+    r.retired = true;
+    log.warn("JetStream deliveries were lost in transit; reading again from the last acked message", { consumer: name, expectedDelivery: expected, gotDelivery: got });
+    try {
+      await r.messages.close().catch(() => undefined);
+      for (;;) {
+        try {
+          if (!stopped) reading = await read();
+          return;
+        } catch (err) {
+          log.warn("cannot restart the JetStream consumer; retrying", { consumer: name, error: reason(err) });
+          await new Promise((res) => setTimeout(res, RESYNC_RETRY_MS));
+        }
+      }
+    } finally {
+      resyncing = false;
+    }
+  }
 
   return {
     mode: "jetstream",
     async status(): Promise<IngestStatus> {
       try {
-        const info = await consumer.info();
+        const info = await jsm.consumers.info(s.stream, name);
         pending = info.num_pending + info.num_ack_pending;
       } catch {
         // keep the last known figure while the server is unreachable
@@ -139,7 +239,8 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
       return { mode: "jetstream", consumer: name, pending, lastAckedSeq };
     },
     async stop() {
-      await messages.close().catch(() => undefined);
+      stopped = true;
+      await reading.messages.close().catch(() => undefined);
     },
   };
 }

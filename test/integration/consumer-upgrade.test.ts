@@ -1,0 +1,60 @@
+// A durable consumer left by an earlier version (one ack per message) is replaced by a batch-acking one that resumes after its ack floor: nothing skipped, nothing read twice.
+import { expect, test } from "bun:test";
+import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { join } from "node:path";
+import { INBOUND_SUBJECTS } from "../../src/protocol/subjects.ts";
+import { AggregatorProcess, tempDir } from "../helpers/aggregator-process.ts";
+import { FederationClient } from "../helpers/federation-client.ts";
+import { figuresOf, groundTruth, publishAcked, taskTraffic } from "../helpers/ground-truth-traffic.ts";
+import { TestNatsServer } from "../helpers/nats-server.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+test("an explicit-ack consumer with acked and owed messages: replaced, resumed after the ack floor, figures exact", async () => {
+  const nats = await TestNatsServer.start({ jetstream: true });
+  const client = await FederationClient.connect(nats.url);
+  try {
+    const jsm = await jetstreamManager(client.nc);
+    await jsm.streams.add({ name: "TRUEBIT_EVENTS", subjects: Object.keys(INBOUND_SUBJECTS) });
+    await jsm.consumers.add("TRUEBIT_EVENTS", { durable_name: "aggregator-old1", ack_policy: AckPolicy.Explicit });
+    const old = await jetstream(client.nc).consumers.get("TRUEBIT_EVENTS", "aggregator-old1");
+    const take = async (n: number, ack: boolean) => {
+      let got = 0;
+      while (got < n) {
+        for await (const m of await old.fetch({ max_messages: n - got, expires: 2000 })) {
+          if (ack) await m.ackAck();
+          got++;
+        }
+      }
+    };
+    // What the earlier version had stored (and acked), then what it held when it stopped (owed).
+    const stored = taskTraffic(0, 300, 50, "a");
+    await publishAcked(client.nc, stored);
+    await take(stored.length, true);
+    const rest = taskTraffic(0, 1000, 50, "b");
+    await publishAcked(client.nc, rest);
+    await take(400, false);
+
+    const svc = await AggregatorProcess.start({
+      env: { NATS_URL: nats.url, DB_PATH: join(tempDir(), "agg.db"), PUBLISH_INTERVAL: "200", INGEST_MODE: "jetstream", INSTANCE_ID: "old1" },
+    });
+    try {
+      await svc.waitReady();
+      // Only what the old consumer had not acked: the 1,000 tasks of the second part, each once.
+      const stats = await client.nextStats((m) => m.data.totalTasks >= 1000, 30_000);
+      expect(figuresOf(stats.data)).toEqual(groundTruth(1000));
+      expect(svc.stdout).toContain("JetStream consumer replaced to ack whole batches");
+      expect(svc.stdout).toContain(`resumeAtSeq=${stored.length + 1}`);
+      const info = await waitFor("the new consumer to have acked everything", async () => {
+        const i = await jsm.consumers.info("TRUEBIT_EVENTS", "aggregator-old1");
+        return i.num_pending === 0 && i.num_ack_pending === 0 ? i : null;
+      }, 15_000);
+      expect(info.config.ack_policy).toBe(AckPolicy.All);
+      expect((await svc.http("/api/status")).body.ingest.received).toBe(rest.length);
+    } finally {
+      expect(await svc.stop()).toBe(0);
+    }
+  } finally {
+    await client.close();
+    await nats.dispose();
+  }
+}, 90_000);

@@ -71,11 +71,16 @@ export class ClusterRole {
   }
 
   /**
-   * Why a standby is not ready: no other instance has published lately. The window spans a failover
-   * (a lease and an interval), so standbys stay ready while the lease passes.
+   * Why publishing looks unhealthy from here ([] when it is fine). A publisher answers for its own
+   * last publish; a standby for someone else's, within a window that spans a failover (a lease and
+   * an interval), so standbys stay healthy while the lease passes.
    */
-  standbyReasons(now: number): string[] {
-    if (this.role !== "standby") return [];
+  publishReasons(now: number, lastPublishedAt: number | null): string[] {
+    if (this.role !== "standby") {
+      if (lastPublishedAt === null) return ["nothing published yet"];
+      if (now - lastPublishedAt > 2 * this.o.publishIntervalMs) return ["last publish is older than two intervals"];
+      return [];
+    }
     const reasons: string[] = [];
     if (this.election.lastError) reasons.push(this.election.lastError);
     const window = Math.max(2 * this.o.publishIntervalMs, this.o.leaseMs + this.o.publishIntervalMs);
@@ -83,6 +88,11 @@ export class ClusterRole {
     if (seen === null) reasons.push("nothing published yet");
     else if (now - seen > window) reasons.push(`standby: no instance has published for ${Math.round((now - seen) / 1000)} s`);
     return reasons;
+  }
+
+  /** When stats were last published as far as this instance knows: its own, or as a standby the leader's it heard. */
+  lastPublishSeen(lastPublishedAt: number | null): number | null {
+    return this.role === "standby" ? this.watch.lastSeenAt : lastPublishedAt;
   }
 
   /** Clean stop: stop publishing and hand the lease back. */

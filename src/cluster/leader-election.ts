@@ -217,6 +217,8 @@ export class LeaderElection {
     try {
       this.revision = await kv.update(LEASE_KEY, this.value(), this.revision, this.opTimeoutMs);
       this.lastError = null;
+      // Released or timed out while the update was on its way: a late answer makes it ours again only through tryAcquire.
+      if (this.role !== "leader") return;
       this.trust(sentAt);
     } catch (err) {
       if (!isWrongSequence(err)) throw err;

@@ -8,7 +8,7 @@ import type { Logger } from "../log/logger.ts";
 export const LEASE_BUCKET = "truebit_aggregator_leader";
 export const LEASE_KEY = "stats_publisher";
 
-export class LeaseBucketUnusable extends Error {
+class LeaseBucketUnusable extends Error {
   override name = "LeaseBucketUnusable";
 }
 

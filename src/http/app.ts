@@ -28,7 +28,7 @@ export interface MetricsExposition {
   exposition(): Promise<string>;
 }
 
-export const ENDPOINTS = ["/", "/healthz", "/readyz", "/metrics", "/api/status", "/api/stats", "/stats", "/api/history"];
+const ENDPOINTS = ["/", "/healthz", "/readyz", "/metrics", "/api/status", "/api/stats", "/stats", "/api/history"];
 
 export function createHttpApp(source: HealthSource, metrics: MetricsExposition): Hono {
   const app = new Hono();

@@ -1,8 +1,8 @@
 // Parses /api/history's query (from, to, points) into a range, or a message that names the bad parameter.
 import type { HistoryRange } from "../storage/history-query.ts";
 
-export const DEFAULT_HISTORY_POINTS = 500;
-export const MAX_HISTORY_POINTS = 5000;
+const DEFAULT_HISTORY_POINTS = 500;
+const MAX_HISTORY_POINTS = 5000;
 const DEFAULT_SPAN_MS = 24 * 60 * 60 * 1000;
 const MAX_PARAM_LENGTH = 64;
 

@@ -19,7 +19,12 @@ export interface ServiceSnapshot {
   redelivered: number;
   natsConnected: boolean;
   storageWritable: boolean;
+  /** This instance's own last publish (a standby's stays null). */
   lastPublishAt: number | null;
+  /** The last publish this instance knows of: its own, or as a standby the leader's. */
+  lastPublishSeenAt: number | null;
+  /** Why publishing looks unhealthy from here; [] when it is fine (the readiness rule). */
+  publishReasons: string[];
   identity: ServiceIdentity;
 }
 

@@ -84,7 +84,8 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
     consumerPending: ingestStatus?.mode === "jetstream" ? (ingestStatus.pending ?? null) : null,
     dropped: pipeline.dropped, redelivered: pipeline.redelivered,
     natsConnected: keeper.state.connected, storageWritable: pipeline.storage.writable,
-    lastPublishAt: publisher.lastPublishedAt, identity: serviceIdentity(),
+    lastPublishAt: publisher.lastPublishedAt, lastPublishSeenAt: cluster.lastPublishSeen(publisher.lastPublishedAt),
+    publishReasons: cluster.publishReasons(Date.now(), publisher.lastPublishedAt), identity: serviceIdentity(),
   });
 
   const health: HealthSource = {
@@ -97,10 +98,7 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
       if (!pipeline.storage.writable) reasons.push("database not writable");
       const last = publisher.lastPublishedAt;
       const role = cluster.status();
-      // "Last publish" is the publisher's to answer for; a standby checks that someone publishes.
-      if (role.role === "standby") reasons.push(...cluster.standbyReasons(now));
-      else if (last === null) reasons.push("nothing published yet");
-      else if (now - last > 2 * config.publishIntervalMs) reasons.push("last publish is older than two intervals");
+      reasons.push(...cluster.publishReasons(now, last));
       return {
         ready: reasons.length === 0,
         reasons,
@@ -141,6 +139,11 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
   keeper.start();
   let ticking = false;
   const timer = setInterval(async () => {
+    // Silent nodes and full rate buckets leave memory on every tick, also one skipped below;
+    // storage keeps what totals need.
+    const now = Date.now();
+    state.evictSilent(now, config.activeWindowMs);
+    admission.forgetIdle(now);
     // A slow lease check must not stack ticks up behind it.
     if (ticking) return;
     ticking = true;
@@ -156,10 +159,6 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
       disconnects: keeper.state.disconnects || undefined, disconnectedMs: keeper.state.disconnectedMs || undefined,
     });
     refreshIngestStatus();
-    // Silent nodes and full rate buckets leave memory; storage keeps what totals need.
-    const now = Date.now();
-    state.evictSilent(now, config.activeWindowMs);
-    admission.forgetIdle(now);
   }, config.publishIntervalMs);
 
   return {

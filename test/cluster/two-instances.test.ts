@@ -73,6 +73,9 @@ test("two instances with default settings publish one series, and it equals the 
     // The standby holds the whole state too: its own snapshot is exact.
     const standby = roles[0]!.body.role === "standby" ? a : b;
     expect(figuresOf((await standby.http("/stats")).body.data)).toEqual(expected);
+    // Its dashboard judges the leader's publishes, as its /readyz does: healthy, not "not yet".
+    const page = await fetch(`http://127.0.0.1:${standby.httpPort}/`).then((r) => r.text());
+    expect(page).toMatch(/<div class="pill ok"><span>Published<\/span><b>by the leader, [^<]+<\/b><\/div>/);
   } finally {
     expect(await a.stop()).toBe(0);
     expect(await b.stop()).toBe(0);

@@ -17,7 +17,7 @@ async function exposition(): Promise<string> {
     snapshot: () => ({
       ingest: { received: 1, accepted: 1, duplicates: 0, invalid: 0, invalidByReason: {}, rejected: 0, rejectedByReason: {}, unknownVersions: 0, slowestMessageMs: 0 },
       mode: "core", waiting: 0, consumerPending: null, dropped: 0, redelivered: 0, natsConnected: true, storageWritable: true,
-      lastPublishAt: Date.now(), identity: { role: "single", instanceId: "test-instance" },
+      lastPublishAt: Date.now(), lastPublishSeenAt: Date.now(), publishReasons: [], identity: { role: "single", instanceId: "test-instance" },
     }),
     lastStats: () => ({ version: "1.0", type: "network_stats", timestamp: new Date().toISOString(), data: EXPECTED }),
   });

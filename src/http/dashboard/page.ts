@@ -117,8 +117,9 @@ function health(v: DashboardView): string {
     pill("NATS", s.natsConnected ? `connected${s.mode ? ` · ${s.mode}` : ""}` : "disconnected", s.natsConnected ? "ok" : "bad"),
     pill("Storage", s.storageWritable ? "writable" : "not writable", s.storageWritable ? "ok" : "bad"),
     pill("Backlog", backlog, s.waiting + (s.consumerPending ?? 0) > 10_000 ? "warn" : "ok"),
-    pill("Published", s.lastPublishAt === null ? "not yet" : ago(v.now - s.lastPublishAt),
-      s.lastPublishAt === null || v.now - s.lastPublishAt > 2 * v.refreshMs ? "warn" : "ok"),
+    // The readiness rule: a standby watches the leader's publishes, a publisher its own.
+    pill("Published", s.lastPublishSeenAt === null ? "not yet" : `${role === "standby" ? "by the leader, " : ""}${ago(v.now - s.lastPublishSeenAt)}`,
+      s.publishReasons.length === 0 ? "ok" : "warn"),
   ].join("");
 }
 

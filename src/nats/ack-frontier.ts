@@ -43,12 +43,8 @@ export class AckFrontier<T> {
 
   /** The delivery of `seq` is finished; `handle` acks it (and, cumulatively, everything below). */
   finish(seq: number, handle: T): void {
-    if (!this.openSet.delete(seq)) {
-      // Finished twice, or never announced: it may still name the ack, if nothing open is below it.
-      if (seq <= this.acked || (this.openSet.size > 0 && seq >= this.lowestOpen())) return;
-      if (!this.ackable || seq > this.ackable.seq) this.ackable = { seq, handle };
-      return;
-    }
+    // Finished twice, or never announced: never a reason to move the ack.
+    if (!this.openSet.delete(seq)) return;
     this.finished.set(seq, handle);
     this.advance();
   }
@@ -67,6 +63,11 @@ export class AckFrontier<T> {
     return a.handle;
   }
 
+  /** Whether `seq` was finished already: its ack is waiting behind a lower open delivery, or was sent. */
+  isFinished(seq: number): boolean {
+    return this.finished.has(seq) || (seq <= this.acked && !this.openSet.has(seq));
+  }
+
   /** Deliveries not finished yet. */
   get openCount(): number {
     return this.openSet.size;
@@ -83,7 +84,7 @@ export class AckFrontier<T> {
       const handle = this.finished.get(seq);
       if (handle === undefined) {
         if (this.openSet.has(seq)) break;
-        // Finished and already forgotten (cannot happen with one entry per sequence); skip it.
+        // A second entry of a sequence delivered again after it was finished: passed already.
         this.head++;
         continue;
       }

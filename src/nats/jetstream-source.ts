@@ -30,7 +30,13 @@ function reason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function ensureStream(jsm: JetStreamManager, s: JetStreamSettings, log: Logger): Promise<void> {
+/**
+ * Creates the stream when missing, checks an existing one, and answers whether the consumer may
+ * ack whole batches: only on a stream with limits retention. On an interest or work-queue stream,
+ * deleting a consumer (as replacing one does) deletes the messages it still owed, and a work queue
+ * refuses ack policy "all"; there each message is acked by itself, as 0.1.0 did.
+ */
+async function ensureStream(jsm: JetStreamManager, s: JetStreamSettings, log: Logger): Promise<boolean> {
   let existing: StreamConfig | undefined;
   try {
     existing = (await jsm.streams.info(s.stream)).config;
@@ -49,7 +55,7 @@ async function ensureStream(jsm: JetStreamManager, s: JetStreamSettings, log: Lo
       num_replicas: s.replicas,
     });
     log.info("created JetStream stream", { stream: s.stream, storage: s.storage, maxAgeHours: s.maxAgeHours, replicas: s.replicas });
-    return;
+    return true;
   }
   // An existing stream is the operator's: use it as it is, say what differs, never reconfigure it.
   const missing = SUBJECTS.filter((subj) => !existing.subjects?.some((p) => p === subj || p === "truebit.>" || p === ">"));
@@ -63,6 +69,11 @@ async function ensureStream(jsm: JetStreamManager, s: JetStreamSettings, log: Lo
       stream: s.stream, storage: existing.storage, maxAgeHours: existing.max_age / (3600 * 1000 * NS_PER_MS),
     });
   }
+  if (existing.retention !== RetentionPolicy.Limits) {
+    log.warn("JetStream stream does not have limits retention; acking each message by itself", { stream: s.stream, retention: existing.retention });
+    return false;
+  }
+  return true;
 }
 
 /** Each instance has its own durable consumer, so each sees the whole stream and resumes its own position. */
@@ -70,12 +81,12 @@ export function consumerName(s: JetStreamSettings, instanceId: string): string {
   return `${s.consumer}-${instanceId}`;
 }
 
-function consumerConfig(s: JetStreamSettings, name: string, startSeq?: number) {
+function consumerConfig(s: JetStreamSettings, name: string, batchAcks: boolean, startSeq?: number) {
   return {
     durable_name: name,
     // One ack per committed batch covers the whole batch (see ack-frontier.ts): the server does
     // one ack's work instead of thousands, and so does the client.
-    ack_policy: AckPolicy.All,
+    ack_policy: batchAcks ? AckPolicy.All : AckPolicy.Explicit,
     ...(startSeq === undefined ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq }),
     ack_wait: ACK_WAIT_MS * NS_PER_MS,
     max_ack_pending: MAX_ACK_PENDING,
@@ -92,25 +103,34 @@ function consumerConfig(s: JetStreamSettings, name: string, startSeq?: number) {
  * gone (a process that was killed, or deliveries lost with a broken connection) and never acked
  * must not be acked over by ours: such a consumer is replaced by one that starts right after its
  * ack floor, so those messages come to us again, in order (repeats are recognised). A consumer of
- * an earlier version, which acked each message, is replaced the same way. A crash between the two
- * steps leaves no consumer, and the next start replays the stream, counted once.
+ * an earlier version, which acked each message, is replaced the same way. `resume` remembers the
+ * start of a replacement whose second step failed, so a retry does not start from the beginning;
+ * only a process killed between the two steps leaves no consumer and a next start that replays the
+ * stream, counted once.
  */
-async function prepareConsumer(jsm: JetStreamManager, s: JetStreamSettings, name: string, log: Logger): Promise<ConsumerInfo> {
+async function prepareConsumer(jsm: JetStreamManager, s: JetStreamSettings, name: string, batchAcks: boolean, resume: { at?: number }, log: Logger): Promise<ConsumerInfo> {
   let existing: ConsumerInfo | undefined;
   try {
     existing = await jsm.consumers.info(s.stream, name);
   } catch (err) {
     if (!/not found/i.test(reason(err))) throw err;
   }
-  if (!existing) return jsm.consumers.add(s.stream, consumerConfig(s, name));
-  const batchAcks = existing.config.ack_policy === AckPolicy.All;
-  if (batchAcks && existing.num_ack_pending === 0) return existing;
-  const resumeAt = existing.ack_floor.stream_seq + 1;
+  if (!existing) {
+    const fresh = await jsm.consumers.add(s.stream, consumerConfig(s, name, batchAcks, resume.at));
+    resume.at = undefined;
+    return fresh;
+  }
+  // Each message acked by itself: nothing owed can be acked over, and the consumer is never deleted.
+  if (!batchAcks) return existing;
+  const already = existing.config.ack_policy === AckPolicy.All;
+  if (already && existing.num_ack_pending === 0) return existing;
+  resume.at = existing.ack_floor.stream_seq + 1;
   await jsm.consumers.delete(s.stream, name);
-  const fresh = await jsm.consumers.add(s.stream, consumerConfig(s, name, resumeAt));
-  log.info(batchAcks ? "JetStream consumer restarted after its last acked message" : "JetStream consumer replaced to ack whole batches", {
-    consumer: name, resumeAtSeq: resumeAt, owed: existing.num_ack_pending,
+  const fresh = await jsm.consumers.add(s.stream, consumerConfig(s, name, true, resume.at));
+  log.info(already ? "JetStream consumer restarted after its last acked message" : "JetStream consumer replaced to ack whole batches", {
+    consumer: name, resumeAtSeq: resume.at, owed: existing.num_ack_pending,
   });
+  resume.at = undefined;
   return fresh;
 }
 
@@ -138,33 +158,40 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
   } catch (err) {
     throw new JetStreamUnavailable(`JetStream is not available on this server or account: ${reason(err)}`);
   }
-  await ensureStream(jsm, s, log);
+  const batchAcks = await ensureStream(jsm, s, log);
   const name = consumerName(s, instanceId);
   const js = jetstream(nc);
+  const resume: { at?: number } = {};
   let pending: number | undefined;
   let lastAckedSeq = 0;
   let stopped = false;
-  let resyncing = false;
+  let resyncing: Promise<void> | null = null;
 
-  const ackNow = (r: Reading) => {
-    const m = r.frontier.take();
-    if (!m || r.retired) return;
+  const ack = (m: JsMsg, seq: number) => {
     try {
       m.ack();
-      lastAckedSeq = r.frontier.acked;
+      if (seq > lastAckedSeq) lastAckedSeq = seq;
     } catch {
       // the connection closed: the server redelivers, and repeats are recognised
     }
   };
+  const ackNow = (r: Reading) => {
+    const m = r.frontier.take();
+    if (m && !r.retired) ack(m, r.frontier.acked);
+  };
 
   const read = async (): Promise<Reading> => {
-    const info = await prepareConsumer(jsm, s, name, log);
+    const info = await prepareConsumer(jsm, s, name, batchAcks, resume, log);
     const consumer = await js.consumers.get(s.stream, name);
     let ackScheduled = false;
     const r: Reading = { messages: undefined as unknown as ConsumerMessages, frontier: new AckFrontier<JsMsg>(), nextDseq: info.delivered.consumer_seq + 1, retired: false };
     // Everything the pipeline finishes in one go (a committed batch) is covered by one ack, sent
     // once it is done; at once when nothing delivered is left open (a caught-up pipeline, shutdown).
     const finished = (seq: number, m: JsMsg) => {
+      if (!batchAcks) {
+        ack(m, seq);
+        return;
+      }
       r.frontier.finish(seq, m);
       if (r.frontier.openCount === 0) ackNow(r);
       else if (!ackScheduled) {
@@ -183,14 +210,25 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
         const delivery = parseAckSubject((m as unknown as { reply?: string }).reply ?? "");
         const seq = delivery?.seq ?? m.seq;
         const dseq = delivery?.dseq ?? m.info.deliverySequence;
-        if (dseq > r.nextDseq) {
-          // Deliveries went missing (a broken connection): the server counts them as ours and
-          // unacked, and our next ack would cover them. Start over after the last ack.
-          void resync(r, r.nextDseq, dseq);
-          return;
+        if (batchAcks) {
+          if (dseq !== r.nextDseq) {
+            // Deliveries went missing (a broken connection), or the server's record of them went
+            // back (a broker that lost its consumer state): what it counts as ours and unacked is not
+            // what we hold, and our next ack could cover a message we never saw. Start over after
+            // the last ack.
+            resync(r, r.nextDseq, dseq);
+            return;
+          }
+          r.nextDseq = dseq + 1;
+          // A redelivery of a message whose effect is already stored (its ack was waiting behind a
+          // lower one): not handed over again, or an invalid one would be counted twice.
+          if (r.frontier.isFinished(seq)) {
+            r.frontier.delivered(seq);
+            finished(seq, m);
+            return;
+          }
+          r.frontier.delivered(seq);
         }
-        r.nextDseq = Math.max(r.nextDseq, dseq + 1);
-        r.frontier.delivered(seq);
         // An operator's stream over "truebit.>" also holds our own stats: not an inbound message.
         if (m.subject === STATS_SUBJECT) {
           finished(seq, m);
@@ -206,25 +244,27 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
 
   let reading = await read();
 
-  async function resync(r: Reading, expected: number, got: number): Promise<void> {
+  function resync(r: Reading, expected: number, got: number): void {
     if (r.retired || resyncing || stopped) return;
-    resyncing = true;
     r.retired = true;
-    log.warn("JetStream deliveries were lost in transit; reading again from the last acked message", { consumer: name, expectedDelivery: expected, gotDelivery: got });
-    try {
+    log.warn("JetStream deliveries out of step; reading again from the last acked message", { consumer: name, expectedDelivery: expected, gotDelivery: got });
+    resyncing = (async () => {
       await r.messages.close().catch(() => undefined);
-      for (;;) {
+      while (!stopped && !nc.isClosed()) {
         try {
-          if (!stopped) reading = await read();
+          const next = await read();
+          // Stopped meanwhile: the new reading must not take messages nobody will commit.
+          if (stopped) await next.messages.close().catch(() => undefined);
+          else reading = next;
           return;
         } catch (err) {
           log.warn("cannot restart the JetStream consumer; retrying", { consumer: name, error: reason(err) });
           await new Promise((res) => setTimeout(res, RESYNC_RETRY_MS));
         }
       }
-    } finally {
-      resyncing = false;
-    }
+    })().finally(() => {
+      resyncing = null;
+    });
   }
 
   return {
@@ -240,6 +280,7 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
     },
     async stop() {
       stopped = true;
+      await resyncing;
       await reading.messages.close().catch(() => undefined);
     },
   };

@@ -70,8 +70,10 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
     source = null;
     source = await openIngest(nc, config, identity.id, keeper.state, (subject, payload, at, ack, seq) => pipeline.accept(subject, payload, at, ack, seq), log);
     ingestStatus = await source.status();
+    const before = publisher.lastPublishedAt;
     await cluster.attach(nc, source.mode);
-    publisher.publishNow();
+    // Becoming the leader already published (onLeader); otherwise publish now (a standby records it).
+    if (publisher.lastPublishedAt === before) publisher.publishNow();
   });
   const refreshIngestStatus = () => {
     void source?.status().then((s) => (ingestStatus = s), () => undefined);

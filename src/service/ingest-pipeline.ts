@@ -103,14 +103,16 @@ export class IngestPipeline {
       return;
     }
     if (!KNOWN_VERSIONS.has(result.event.version)) this.metrics.unknownVersion();
+    // Before admission: a message not taken must not use up its sender's allowance, or its
+    // redelivery could be refused (and acked) instead of stored.
+    if (this.queue.length >= this.opts.maxBacklog) {
+      this.dropped++; // not acked: JetStream redelivers it
+      return;
+    }
     const refusal = this.admission.check(result.event);
     if (refusal) {
       this.metrics.rejected(refusal);
       safeAck(ack); // refused on purpose, as in core mode
-      return;
-    }
-    if (this.queue.length >= this.opts.maxBacklog) {
-      this.dropped++; // not acked: JetStream redelivers it
       return;
     }
     const held: Held = { event: result.event, ack, seq };

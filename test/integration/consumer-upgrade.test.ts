@@ -1,6 +1,6 @@
-// A durable consumer left by an earlier version (one ack per message) is replaced by a batch-acking one that resumes after its ack floor: nothing skipped, nothing read twice.
+// The service's durable consumer: one left by 0.1.0 is replaced by a batch-acking one that resumes after its ack floor; on an interest stream, where deleting a consumer deletes messages, each message is acked by itself and the consumer is kept.
 import { expect, test } from "bun:test";
-import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, RetentionPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { join } from "node:path";
 import { INBOUND_SUBJECTS } from "../../src/protocol/subjects.ts";
 import { AggregatorProcess, tempDir } from "../helpers/aggregator-process.ts";
@@ -52,6 +52,40 @@ test("an explicit-ack consumer with acked and owed messages: replaced, resumed a
       expect((await svc.http("/api/status")).body.ingest.received).toBe(rest.length);
     } finally {
       expect(await svc.stop()).toBe(0);
+    }
+  } finally {
+    await client.close();
+    await nats.dispose();
+  }
+}, 90_000);
+
+test("an interest-retention stream: each message acked by itself, the consumer never replaced, nothing lost across a kill -9", async () => {
+  const nats = await TestNatsServer.start({ jetstream: true });
+  const client = await FederationClient.connect(nats.url);
+  const env = { NATS_URL: nats.url, DB_PATH: join(tempDir(), "agg.db"), PUBLISH_INTERVAL: "200", INGEST_MODE: "jetstream", INSTANCE_ID: "int1" };
+  try {
+    const jsm = await jetstreamManager(client.nc);
+    await jsm.streams.add({ name: "TRUEBIT_EVENTS", subjects: Object.keys(INBOUND_SUBJECTS), retention: RetentionPolicy.Interest });
+    const first = await AggregatorProcess.start({ env });
+    await first.waitReady();
+    const traffic = taskTraffic(0, 20_000);
+    // Killed while messages flow, so the consumer owes acks when the next process starts.
+    const publishing = publishAcked(client.nc, traffic);
+    await waitFor("the aggregator to be part-way through", async () => (await first.http("/api/status")).body.ingest.received >= 10_000, 60_000);
+    expect(await first.stop("SIGKILL")).toBeNull();
+    await publishing;
+    const second = await AggregatorProcess.start({ env });
+    try {
+      const stats = await client.nextStats((m) => m.data.totalTasks === 20_000 && m.data.totalInvoices === 4000, 60_000);
+      expect(figuresOf(stats.data)).toEqual(groundTruth(20_000));
+      const info = await jsm.consumers.info("TRUEBIT_EVENTS", "aggregator-int1");
+      expect(info.config.ack_policy).toBe(AckPolicy.Explicit);
+      for (const out of [first.stdout, second.stdout]) {
+        expect(out).toContain("acking each message by itself");
+        expect(out).not.toContain("JetStream consumer re");
+      }
+    } finally {
+      expect(await second.stop()).toBe(0);
     }
   } finally {
     await client.close();

@@ -54,6 +54,36 @@ test("a redelivery of a message already acked is finished without moving the ack
   expect(f.take()).toBe(3);
 });
 
+test("a finished message still waiting behind a lower one is known as finished, and so is one already acked", () => {
+  const f = new AckFrontier<number>();
+  for (let s = 1; s <= 3; s++) f.delivered(s);
+  f.finish(2, 2);
+  expect(f.isFinished(2)).toBe(true);
+  expect(f.isFinished(1)).toBe(false);
+  expect(f.isFinished(3)).toBe(false);
+  f.finish(1, 1);
+  expect(f.take()).toBe(2);
+  expect(f.isFinished(1)).toBe(true);
+  expect(f.isFinished(3)).toBe(false);
+  // The redelivery of 2 is finished with its newer handle, without moving the ack back.
+  f.delivered(2);
+  f.finish(2, 20);
+  expect(f.take()).toBeNull();
+  f.finish(3, 3);
+  expect(f.take()).toBe(3);
+});
+
+test("a sequence finished twice or never announced does not move the ack", () => {
+  const f = new AckFrontier<number>();
+  f.delivered(5);
+  f.finish(7, 7);
+  expect(f.take()).toBeNull();
+  f.finish(5, 5);
+  f.finish(5, 5);
+  expect(f.take()).toBe(5);
+  expect(f.take()).toBeNull();
+});
+
 test("property: every ack covers only finished deliveries, and once all are finished the ack reaches the highest", () => {
   const ops = fc.array(fc.record({ seq: fc.integer({ min: 1, max: 60 }), finishNow: fc.boolean(), takeAfter: fc.boolean() }), { maxLength: 200 });
   fc.assert(fc.property(ops, fc.array(fc.nat(), { maxLength: 200 }), (steps, order) => {

@@ -222,12 +222,12 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
           r.nextDseq = dseq + 1;
           // A redelivery of a message whose effect is already stored (its ack was waiting behind a
           // lower one): not handed over again, or an invalid one would be counted twice.
-          if (r.frontier.isFinished(seq)) {
-            r.frontier.delivered(seq);
+          const stored = r.frontier.isFinished(seq);
+          r.frontier.delivered(seq);
+          if (stored) {
             finished(seq, m);
             return;
           }
-          r.frontier.delivered(seq);
         }
         // An operator's stream over "truebit.>" also holds our own stats: not an inbound message.
         if (m.subject === STATS_SUBJECT) {

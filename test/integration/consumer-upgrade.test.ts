@@ -1,18 +1,18 @@
 // The service's durable consumer: one left by 0.1.0 is replaced by a batch-acking one that resumes after its ack floor; on an interest stream, where deleting a consumer deletes messages, each message is acked by itself and the consumer is kept.
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { AckPolicy, RetentionPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { join } from "node:path";
 import { INBOUND_SUBJECTS } from "../../src/protocol/subjects.ts";
 import { AggregatorProcess, tempDir } from "../helpers/aggregator-process.ts";
-import { FederationClient } from "../helpers/federation-client.ts";
+import { useFederation } from "../helpers/federation-client.ts";
 import { figuresOf, groundTruth, publishAcked, taskTraffic } from "../helpers/ground-truth-traffic.ts";
-import { TestNatsServer } from "../helpers/nats-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-test("an explicit-ack consumer with acked and owed messages: replaced, resumed after the ack floor, figures exact", async () => {
-  const nats = await TestNatsServer.start({ jetstream: true });
-  const client = await FederationClient.connect(nats.url);
-  try {
+describe("a consumer left by 0.1.0", () => {
+  const fed = useFederation({ jetstream: true });
+
+  test("an explicit-ack consumer with acked and owed messages: replaced, resumed after the ack floor, figures exact", async () => {
+    const { nats, client } = fed;
     const jsm = await jetstreamManager(client.nc);
     await jsm.streams.add({ name: "TRUEBIT_EVENTS", subjects: Object.keys(INBOUND_SUBJECTS) });
     await jsm.consumers.add("TRUEBIT_EVENTS", { durable_name: "aggregator-old1", ack_policy: AckPolicy.Explicit });
@@ -53,17 +53,15 @@ test("an explicit-ack consumer with acked and owed messages: replaced, resumed a
     } finally {
       expect(await svc.stop()).toBe(0);
     }
-  } finally {
-    await client.close();
-    await nats.dispose();
-  }
-}, 90_000);
+  }, 90_000);
+});
 
-test("an interest-retention stream: each message acked by itself, the consumer never replaced, nothing lost across a kill -9", async () => {
-  const nats = await TestNatsServer.start({ jetstream: true });
-  const client = await FederationClient.connect(nats.url);
-  const env = { NATS_URL: nats.url, DB_PATH: join(tempDir(), "agg.db"), PUBLISH_INTERVAL: "200", INGEST_MODE: "jetstream", INSTANCE_ID: "int1" };
-  try {
+describe("an operator's stream with interest retention", () => {
+  const fed = useFederation({ jetstream: true });
+
+  test("each message acked by itself, the consumer never replaced, nothing lost across a kill -9", async () => {
+    const { nats, client } = fed;
+    const env = { NATS_URL: nats.url, DB_PATH: join(tempDir(), "agg.db"), PUBLISH_INTERVAL: "200", INGEST_MODE: "jetstream", INSTANCE_ID: "int1" };
     const jsm = await jetstreamManager(client.nc);
     await jsm.streams.add({ name: "TRUEBIT_EVENTS", subjects: Object.keys(INBOUND_SUBJECTS), retention: RetentionPolicy.Interest });
     const first = await AggregatorProcess.start({ env });
@@ -87,8 +85,5 @@ test("an interest-retention stream: each message acked by itself, the consumer n
     } finally {
       expect(await second.stop()).toBe(0);
     }
-  } finally {
-    await client.close();
-    await nats.dispose();
-  }
-}, 90_000);
+  }, 90_000);
+});

@@ -136,6 +136,8 @@ export interface AggregatorResult {
   vmHwm: number;
   /** Largest JS heap in use seen on /metrics while ingesting. */
   peakHeap: number;
+  /** Full collections the service asked for between batches, and their total time (null: a tree without them). */
+  heapTrims: { count: number; ms: number } | null;
   restRss: number | null;
   exitCode: number | null;
   dbPath: string;
@@ -221,6 +223,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
       slowConsumers: slowAfter - slowBefore,
       disconnects: (svc.stdout.match(/disconnected from NATS/g) ?? []).length,
       rows,
+      heapTrims: typeof m.memory?.heapTrims === "number" ? { count: m.memory.heapTrims, ms: m.memory.heapTrimMs } : null,
       rowsOk: rows.tasks === ex.tasks && rows.finishedTasks === ex.tasks && rows.invoices === ex.invoices && rows.nodes === ex.nodes,
       peakRss,
       vmHwm,

@@ -63,6 +63,7 @@ export class ServiceMetrics {
   private readonly batchCommit: Histogram;
   private readonly statsBuild: Histogram;
   private readonly statsPublish: Histogram;
+  private readonly heapTrim: Histogram;
   private readonly current: { snap: ServiceSnapshot };
 
   constructor(private readonly source: MetricsSource) {
@@ -125,6 +126,10 @@ export class ServiceMetrics {
 
     this.batchCommit = new Histogram({ name: "truebit_aggregator_batch_commit_duration_seconds", help: "Time to commit one batch to SQLite", buckets: COMMIT_BUCKETS, registers: [r] });
     this.statsBuild = new Histogram({ name: "truebit_aggregator_stats_build_duration_seconds", help: "Time to build one stats message from memory", buckets: STATS_BUCKETS, registers: [r] });
+    this.heapTrim = new Histogram({
+      name: "truebit_aggregator_heap_trim_duration_seconds", help: "Full garbage collections the service asked for between batches (see src/service/heap-trim.ts), and their time",
+      buckets: COMMIT_BUCKETS, registers: [r],
+    });
     this.statsPublish = new Histogram({ name: "truebit_aggregator_stats_publish_duration_seconds", help: "Time to send one stats message and record it in history", buckets: STATS_BUCKETS, registers: [r] });
 
     const n = this.network;
@@ -146,6 +151,10 @@ export class ServiceMetrics {
 
   batchCommitted(ms: number): void {
     this.batchCommit.observe(ms / 1000);
+  }
+
+  heapTrimmed(ms: number): void {
+    this.heapTrim.observe(ms / 1000);
   }
 
   statsBuilt(ms: number): void {

@@ -15,6 +15,7 @@ import { ServiceMetrics } from "../metrics/service-metrics.ts";
 import { AggregatorStore } from "../storage/aggregator-store.ts";
 import { lockDatabase } from "../storage/database-lock.ts";
 import { HistoryQuery } from "../storage/history-query.ts";
+import { createHeapTrim } from "./heap-trim.ts";
 import { IngestPipeline } from "./ingest-pipeline.ts";
 import { StatsPublisher } from "./stats-publisher.ts";
 
@@ -118,13 +119,15 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
         ...cluster.status(),
         ingest: metrics.total(), mode: ingestStatus, waiting: pipeline.pending, dropped: pipeline.dropped, redelivered: pipeline.redelivered,
         nodesInMemory: state.nodes.size, rateLimitedNodesTracked: admission.trackedNodes,
-        memory: { heapUsedBytes: mem.heapUsed, rssBytes: mem.rss }, uptimeMs: Date.now() - started,
+        memory: { heapUsedBytes: mem.heapUsed, rssBytes: mem.rss, heapTrims: heapTrim.collections, heapTrimMs: Math.round(heapTrim.collectingMs) }, uptimeMs: Date.now() - started,
       };
     },
     lastStats: () => publisher.lastMessage,
   };
   const serviceMetrics = new ServiceMetrics(health);
   pipeline.onCommit = (ms) => serviceMetrics.batchCommitted(ms);
+  const heapTrim = createHeapTrim((ms) => serviceMetrics.heapTrimmed(ms));
+  pipeline.onFlushed = () => heapTrim.check();
   publisher.timings = { built: (ms) => serviceMetrics.statsBuilt(ms), published: (ms) => serviceMetrics.statsPublished(ms) };
 
   let http: HttpServer;

@@ -66,6 +66,8 @@ export class IngestPipeline {
   dropped = 0;
   /** Told how long each successful batch commit took (the metrics module listens). */
   onCommit?: (ms: number, messages: number) => void;
+  /** Told when a flush has committed and acked everything it took, so nothing of those batches is referenced. */
+  onFlushed?: () => void;
 
   constructor(
     private readonly store: AggregatorStore,
@@ -159,6 +161,7 @@ export class IngestPipeline {
       }
       this.storageRecovered();
     }
+    this.onFlushed?.();
     return true;
   }
 

@@ -22,6 +22,7 @@ const PROMISED: Record<string, "counter" | "gauge" | "histogram"> = {
   truebit_aggregator_nats_connected: "gauge",
   truebit_aggregator_role: "gauge",
   truebit_aggregator_batch_commit_duration_seconds: "histogram",
+  truebit_aggregator_heap_trim_duration_seconds: "histogram",
   truebit_aggregator_stats_build_duration_seconds: "histogram",
   truebit_aggregator_stats_publish_duration_seconds: "histogram",
   process_cpu_seconds_total: "counter",

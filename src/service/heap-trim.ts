@@ -1,0 +1,58 @@
+// Asks the runtime for a full garbage collection once the JS heap has grown a set amount past what the last one left.
+//
+// Why: a message's event object waits in the pipeline's queue until its batch commits, long enough to
+// outlive the young-generation collections, so every batch leaves megabytes of dead objects in the old
+// generation. The runtime lets that pile up to about twice the live heap before its own full collection,
+// and under a burst that is what sets the peak RSS. Collecting at a fixed headroom bounds the pile.
+
+export interface HeapTrimOptions {
+  /** Collect once the heap holds this many bytes more than the last collection left. */
+  headroomBytes: number;
+  /** Bytes in the JS heap now, live and dead. */
+  heapUsed: () => number;
+  /** A synchronous full collection, or undefined where the runtime offers none (then this does nothing). */
+  collect: (() => void) | undefined;
+  /** Told how long each collection took. */
+  onCollected?: (ms: number) => void;
+  now?: () => number;
+}
+
+export const DEFAULT_HEAP_HEADROOM_BYTES = 32 * 1024 * 1024;
+
+export class HeapTrim {
+  /** The heap left by the last collection this made (at start: the heap then). */
+  private floor: number;
+  collections = 0;
+  collectingMs = 0;
+
+  constructor(private readonly opts: HeapTrimOptions) {
+    this.floor = opts.heapUsed();
+  }
+
+  /** Called between batches, when the committed batch's objects are no longer referenced. */
+  check(): void {
+    if (!this.opts.collect) return;
+    if (this.opts.heapUsed() < this.floor + this.opts.headroomBytes) return;
+    const now = this.opts.now ?? (() => performance.now());
+    const started = now();
+    this.opts.collect();
+    const ms = now() - started;
+    this.collectingMs += ms;
+    this.collections++;
+    this.opts.onCollected?.(ms);
+    this.floor = this.opts.heapUsed();
+  }
+}
+
+/** The running runtime's synchronous full collection: Bun's, or Node's when started with --expose-gc. */
+export function runtimeFullCollection(): (() => void) | undefined {
+  const g = globalThis as { Bun?: { gc(synchronous: boolean): void }; gc?: () => void };
+  if (g.Bun) return () => g.Bun!.gc(true);
+  if (typeof g.gc === "function") return g.gc;
+  return undefined;
+}
+
+/** The trim the service uses: the defaults, with the runtime's own heap reading and collection. */
+export function createHeapTrim(onCollected?: (ms: number) => void, headroomBytes = DEFAULT_HEAP_HEADROOM_BYTES): HeapTrim {
+  return new HeapTrim({ headroomBytes, heapUsed: () => process.memoryUsage().heapUsed, collect: runtimeFullCollection(), onCollected });
+}

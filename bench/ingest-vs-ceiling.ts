@@ -3,10 +3,13 @@
 // process, are measured against the same traffic through the same nats-server.
 //
 //   bun bench/ingest-vs-ceiling.ts [--messages 1000000] [--ceiling-runs 3] [--smoke] [--profile] [--baseline-tree DIR]
+//                                  [--baseline-env NAME=VALUE,...]
 //   env: BENCH_MESSAGES, BENCH_CEILING_RUNS, BENCH_SMOKE=1, BENCH_PROFILE=1, BENCH_IDS=sequential|random, BENCH_BASELINE_TREE
 //
 // --baseline-tree also runs the aggregator of another checkout (e.g. `git worktree add /tmp/v010 2325a78`)
 // against the same publisher and ceiling, so the two designs are compared within one run.
+// --baseline-env sets variables for that second run (with `--baseline-tree .`: this tree, configured
+// otherwise, e.g. HEAP_TRIM_MB=0).
 //
 // --profile runs the aggregator under `bun --cpu-prof --cpu-prof-md` and prints where the profile went.
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -24,6 +27,11 @@ const messages = roundMessages(intArg("messages", 1_000_000, 20_000));
 const profile = hasFlag("profile");
 const ceilingRuns = intArg("ceiling-runs", 3, 1);
 const baselineTree = strArg("baseline-tree");
+const baselineEnv = Object.fromEntries((strArg("baseline-env") ?? "").split(",").filter(Boolean).map((kv) => {
+  const at = kv.indexOf("=");
+  if (at < 1) throw new Error(`--baseline-env: "${kv}" is not NAME=VALUE`);
+  return [kv.slice(0, at), kv.slice(at + 1)];
+}));
 
 const nats = await startBenchNats();
 let publisher: Publisher | null = null;
@@ -53,7 +61,7 @@ try {
     ],
   });
   log(`aggregator: ${Math.round(agg.rate).toLocaleString()} msgs/s, lost ${agg.lost}`);
-  const baseline = baselineTree ? await runAggregator(nats, publisher, { tree: baselineTree }) : null;
+  const baseline = baselineTree ? await runAggregator(nats, publisher, { tree: baselineTree, env: baselineEnv }) : null;
   if (baseline) log(`baseline aggregator (${baselineTree}): ${Math.round(baseline.rate).toLocaleString()} msgs/s, lost ${baseline.lost}`);
 
   const ratio = agg.rate / ceiling.rate;
@@ -76,13 +84,15 @@ try {
     { name: "aggregator peak RSS (sampled 100 ms)", value: Math.round(agg.peakRss / MB), unit: "MB" },
     { name: "aggregator VmHWM", value: Math.round(agg.vmHwm / MB), unit: "MB" },
     { name: "aggregator JS heap in use, largest seen on /metrics", value: Math.round(agg.peakHeap / MB), unit: "MB" },
+    { name: "aggregator CPU time per message (user + system)", value: Number(((agg.cpuSeconds / messages) * 1e6).toFixed(2)), unit: "µs" },
   ];
   if (baseline) {
     figures.push(
-      { name: `baseline aggregator (${baselineTree}) rate`, value: Math.round(baseline.rate), unit: "msgs/s" },
+      { name: `baseline aggregator (${baselineTree}${Object.keys(baselineEnv).length ? ` ${strArg("baseline-env")}` : ""}) rate`, value: Math.round(baseline.rate), unit: "msgs/s" },
       { name: "baseline aggregator lost", value: baseline.lost, unit: "msgs" },
       { name: "baseline aggregator / ceiling", value: `${((baseline.rate / ceiling.rate) * 100).toFixed(1)}%`, unit: "" },
       { name: "baseline aggregator peak RSS (sampled 100 ms, VmHWM)", value: Math.round(Math.max(baseline.peakRss, baseline.vmHwm) / MB), unit: "MB" },
+      { name: "baseline aggregator CPU time per message (user + system)", value: Number(((baseline.cpuSeconds / messages) * 1e6).toFixed(2)), unit: "µs" },
       { name: "this aggregator / baseline aggregator", value: `x${(agg.rate / baseline.rate).toFixed(2)}`, unit: "" },
     );
   }

@@ -8,16 +8,9 @@ import { intArg, strArg } from "../lib/args.ts";
 import { LineChild } from "../lib/child.ts";
 import { Publisher, runCeiling, type PublishDone } from "../lib/ingest.ts";
 import { startBenchNats } from "../lib/nats.ts";
-import { RssSampler } from "../lib/proc.ts";
+import { procCpuSeconds as cpu, RssSampler } from "../lib/proc.ts";
 import { log } from "../lib/result.ts";
 import { roundMessages } from "../lib/traffic.ts";
-import { readFileSync } from "node:fs";
-
-/** CPU seconds (user + system) a process has used so far, its threads included. */
-function cpu(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 
 const messages = roundMessages(intArg("messages", 1_000_000, 20_000));
 const modes = (strArg("modes") ?? "inline,worker").split(",");

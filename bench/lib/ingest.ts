@@ -6,7 +6,7 @@ import { AggregatorProcess, PROJECT_ROOT, tempDir } from "../../test/helpers/agg
 import { waitFor } from "../../test/helpers/wait.ts";
 import { LineChild } from "./child.ts";
 import type { BenchNats } from "./nats.ts";
-import { RssSampler, procMemory } from "./proc.ts";
+import { RssSampler, procCpuSeconds, procMemory } from "./proc.ts";
 import { log } from "./result.ts";
 import { serviceStatus } from "./service-status.ts";
 import type { Expected } from "./traffic.ts";
@@ -110,6 +110,8 @@ export interface AggregatorRunOptions {
   bunFlags?: string[];
   /** Another checkout whose src/main.ts to run instead (e.g. the previous release, for a same-run comparison). */
   tree?: string;
+  /** More variables for the service (they override the bench's own). */
+  env?: Record<string, string>;
   /** Milliseconds to stay up after the last commit (to observe memory at rest). */
   restMs?: number;
 }
@@ -136,6 +138,8 @@ export interface AggregatorResult {
   vmHwm: number;
   /** Largest JS heap in use seen on /metrics while ingesting. */
   peakHeap: number;
+  /** CPU time (user + system, all threads) the service used from ready to the last commit. */
+  cpuSeconds: number;
   /** Full collections the service asked for between batches, and their total time (null: a tree without them). */
   heapTrims: { count: number; ms: number } | null;
   restRss: number | null;
@@ -147,7 +151,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
   const dir = tempDir("agg-bench-");
   const dbPath = join(dir, "agg.db");
   const svc = await AggregatorProcess.start({
-    env: { NATS_URL: nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info", INGEST_MODE: "core" },
+    env: { NATS_URL: nats.url, DB_PATH: dbPath, PUBLISH_INTERVAL: "1000", LOG_LEVEL: "info", INGEST_MODE: "core", ...opts.env },
     command: [process.execPath, ...(opts.bunFlags ?? []), join(opts.tree ?? PROJECT_ROOT, "src/main.ts")],
   });
   let exitCode: number | null = null;
@@ -159,6 +163,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
     await waitFor("the aggregator's subscriptions on the server", async () =>
       (await nats.connz()).connections.some((c) => c.name === "truebit-aggregator" && (c.subscriptions ?? 0) >= 6), 10_000);
     const sampler = new RssSampler(svc.pid!, 100);
+    const cpuBefore = procCpuSeconds(svc.pid!);
     const slowBefore = (await nats.varz()).slow_consumers;
     log(`aggregator ${svc.pid} ready (db ${dbPath}); publishing`);
 
@@ -196,6 +201,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
     await publishing;
     const done = pub! as PublishDone;
     const peakRss = sampler.stop();
+    const cpuSeconds = procCpuSeconds(svc.pid!) - cpuBefore;
     const vmHwm = procMemory(svc.pid!)?.hwm ?? NaN;
     const slowAfter = (await nats.varz()).slow_consumers;
     let restRss: number | null = null;
@@ -223,6 +229,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
       slowConsumers: slowAfter - slowBefore,
       disconnects: (svc.stdout.match(/disconnected from NATS/g) ?? []).length,
       rows,
+      cpuSeconds,
       heapTrims: typeof m.memory?.heapTrims === "number" ? { count: m.memory.heapTrims, ms: m.memory.heapTrimMs } : null,
       rowsOk: rows.tasks === ex.tasks && rows.finishedTasks === ex.tasks && rows.invoices === ex.invoices && rows.nodes === ex.nodes,
       peakRss,

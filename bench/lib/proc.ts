@@ -1,4 +1,4 @@
-// Memory of a process by PID, from /proc/<pid>/status (Linux).
+// Memory and CPU time of a process by PID, from /proc/<pid>/status and /proc/<pid>/stat (Linux).
 import { readFileSync } from "node:fs";
 
 export interface ProcMemory {
@@ -17,6 +17,16 @@ export function procMemory(pid: number): ProcMemory | null {
   }
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN) * 1024;
   return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+}
+
+/** CPU seconds (user + system) a process has used so far, its threads included; NaN once it is gone. */
+export function procCpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Samples a process's RSS every `everyMs` until stopped; keeps the maximum seen. */

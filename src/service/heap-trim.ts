@@ -6,7 +6,7 @@
 // and under a burst that is what sets the peak RSS. Collecting at a fixed headroom bounds the pile.
 
 export interface HeapTrimOptions {
-  /** Collect once the heap holds this many bytes more than the last collection left. */
+  /** Collect once the heap holds this many bytes more than the last collection left; 0: never. */
   headroomBytes: number;
   /** Bytes in the JS heap now, live and dead. */
   heapUsed: () => number;
@@ -16,8 +16,6 @@ export interface HeapTrimOptions {
   onCollected?: (ms: number) => void;
   now?: () => number;
 }
-
-export const DEFAULT_HEAP_HEADROOM_BYTES = 32 * 1024 * 1024;
 
 export class HeapTrim {
   /** The heap left by the last collection this made (at start: the heap then). */
@@ -31,7 +29,7 @@ export class HeapTrim {
 
   /** Called between batches, when the committed batch's objects are no longer referenced. */
   check(): void {
-    if (!this.opts.collect) return;
+    if (!this.opts.collect || this.opts.headroomBytes <= 0) return;
     if (this.opts.heapUsed() < this.floor + this.opts.headroomBytes) return;
     const now = this.opts.now ?? (() => performance.now());
     const started = now();
@@ -52,7 +50,7 @@ export function runtimeFullCollection(): (() => void) | undefined {
   return undefined;
 }
 
-/** The trim the service uses: the defaults, with the runtime's own heap reading and collection. */
-export function createHeapTrim(onCollected?: (ms: number) => void, headroomBytes = DEFAULT_HEAP_HEADROOM_BYTES): HeapTrim {
+/** The trim the service uses: the runtime's own heap reading and collection. */
+export function createHeapTrim(headroomBytes: number, onCollected?: (ms: number) => void): HeapTrim {
   return new HeapTrim({ headroomBytes, heapUsed: () => process.memoryUsage().heapUsed, collect: runtimeFullCollection(), onCollected });
 }

@@ -76,6 +76,9 @@ describe("bad values", () => {
     ["RETENTION_DAYS", "0"],
     ["RETENTION_DAYS", "36501"],
     ["RETENTION_DAYS", "30d"],
+    ["HEAP_TRIM_MB", "-1"],
+    ["HEAP_TRIM_MB", "4097"],
+    ["HEAP_TRIM_MB", "32MB"],
     ["ACTIVE_WINDOW_MS", "999"],
     ["ACTIVE_WINDOW_MS", "86400001"],
     ["HTTP_HOST", "bad host!"],
@@ -104,6 +107,8 @@ describe("bad values", () => {
 
   test("the other bounds are inclusive", () => {
     expect(loadConfig({ RETENTION_DAYS: "1" }).retentionDays).toBe(1);
+    expect(loadConfig({}).heapTrimBytes).toBe(32 * 1024 * 1024);
+    expect(loadConfig({ HEAP_TRIM_MB: "0" }).heapTrimBytes).toBe(0);
     expect(loadConfig({ RETENTION_DAYS: "36500" }).retentionDays).toBe(36_500);
     expect(loadConfig({ ACTIVE_WINDOW_MS: "1000" }).activeWindowMs).toBe(1000);
     expect(loadConfig({ HTTP_PORT: "65535" }).httpPort).toBe(65_535);

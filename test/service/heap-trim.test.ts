@@ -45,15 +45,20 @@ test("the headroom counts from what the last collection left, not from the start
   expect(trim.collections).toBe(2);
 });
 
-test("a runtime without a synchronous collection: check() does nothing", () => {
-  const trim = new HeapTrim({ headroomBytes: 1, heapUsed: () => 1e12, collect: undefined });
-  trim.check();
-  expect(trim.collections).toBe(0);
+test("a runtime without a synchronous collection, or HEAP_TRIM_MB=0: check() does nothing", () => {
+  const noRuntime = new HeapTrim({ headroomBytes: 1, heapUsed: () => 1e12, collect: undefined });
+  noRuntime.check();
+  expect(noRuntime.collections).toBe(0);
+  let used = 0;
+  const off = new HeapTrim({ headroomBytes: 0, heapUsed: () => used, collect: () => { throw new Error("collected although off"); } });
+  used = 1e12;
+  off.check();
+  expect(off.collections).toBe(0);
 });
 
 test("under Bun the trim frees what a dropped batch held", () => {
   expect(runtimeFullCollection()).toBeFunction();
-  const trim = createHeapTrim(undefined, 16 * MB);
+  const trim = createHeapTrim(16 * MB);
   let held: { id: string; n: number }[] | null = [];
   for (let i = 0; held.length < 400_000; i++) held.push({ id: `task-${i}-${"x".repeat(40)}`, n: i });
   const before = process.memoryUsage().heapUsed;

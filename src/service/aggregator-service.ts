@@ -126,7 +126,7 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
   };
   const serviceMetrics = new ServiceMetrics(health);
   pipeline.onCommit = (ms) => serviceMetrics.batchCommitted(ms);
-  const heapTrim = createHeapTrim(config.heapTrimBytes, (ms) => serviceMetrics.heapTrimmed(ms));
+  const heapTrim = await createHeapTrim(config.heapTrimBytes, (ms) => serviceMetrics.heapTrimmed(ms));
   pipeline.onFlushed = () => heapTrim.check();
   publisher.timings = { built: (ms) => serviceMetrics.statsBuilt(ms), published: (ms) => serviceMetrics.statsPublished(ms) };
 

@@ -56,9 +56,9 @@ test("a runtime without a synchronous collection, or HEAP_TRIM_MB=0: check() doe
   expect(off.collections).toBe(0);
 });
 
-test("under Bun the trim frees what a dropped batch held", () => {
-  expect(runtimeFullCollection()).toBeFunction();
-  const trim = createHeapTrim(16 * MB);
+test("under Bun the trim frees what a dropped batch held", async () => {
+  expect(await runtimeFullCollection()).toBeFunction();
+  const trim = await createHeapTrim(16 * MB);
   let held: { id: string; n: number }[] | null = [];
   for (let i = 0; held.length < 400_000; i++) held.push({ id: `task-${i}-${"x".repeat(40)}`, n: i });
   const before = process.memoryUsage().heapUsed;

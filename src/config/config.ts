@@ -111,7 +111,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: "MAX_MESSAGE_AGE_MS", default: "604800000", allowed: "integer milliseconds, 300000 to 31536000000", description: "reject messages whose timestamp is this far behind their arrival" },
   { name: "MIN_NODES_PER_BUCKET", default: "1", allowed: "integer 1 to 1000", description: "continent/location buckets with fewer active nodes are published as \"other\" (k-anonymity)" },
   { name: "RECENT_WINDOW_MS", default: "86400000", allowed: "integer milliseconds, 1000 to 86400000", description: "length of the tasksLast24h/invoicesLast24h window; keep 24 h except in tests" },
-  { name: "HEAP_TRIM_MB", default: "32", allowed: "integer megabytes, 0 (off) to 4096", description: "under load, ask for a full garbage collection between batches once the JS heap has grown this much past the last one: a lower peak RSS for some CPU" },
+  { name: "HEAP_TRIM_MB", default: "24", allowed: "integer megabytes, 0 (off) to 4096", description: "under load, ask for a full garbage collection between batches once the JS heap has grown this much past the last one (a lower peak RSS)" },
   { name: "HTTP_HOST", default: "127.0.0.1", allowed: "host name or IP address", description: "address of the health endpoint" },
   { name: "HTTP_PORT", default: "9477", allowed: "integer 0 to 65535 (0 picks a free port)", description: "port of the health endpoint" },
   { name: "LOG_LEVEL", default: "info", allowed: LOG_LEVELS.join(", "), description: "least severe level that is logged" },

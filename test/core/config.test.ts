@@ -107,7 +107,7 @@ describe("bad values", () => {
 
   test("the other bounds are inclusive", () => {
     expect(loadConfig({ RETENTION_DAYS: "1" }).retentionDays).toBe(1);
-    expect(loadConfig({}).heapTrimBytes).toBe(32 * 1024 * 1024);
+    expect(loadConfig({}).heapTrimBytes).toBe(24 * 1024 * 1024);
     expect(loadConfig({ HEAP_TRIM_MB: "0" }).heapTrimBytes).toBe(0);
     expect(loadConfig({ RETENTION_DAYS: "36500" }).retentionDays).toBe(36_500);
     expect(loadConfig({ ACTIVE_WINDOW_MS: "1000" }).activeWindowMs).toBe(1000);

@@ -13,6 +13,7 @@ export const DEFAULT_CONFIG: Config = loadConfig({});
 
 export const silentLog: Logger = createLogger({ level: "error", format: "text" });
 
+/** Without the service's heap trim: that is a policy of the whole process, measured by benches 1 and 3. */
 export function makePipeline(store: AggregatorStore, state: NetworkState, metrics: IngestMetrics, config: Config = DEFAULT_CONFIG): IngestPipeline {
   const admission = new Admission(config.limits, (nodeId) => state.nodes.has(nodeId) || store.node(nodeId) !== undefined);
   return new IngestPipeline(store, state, metrics, silentLog, admission);

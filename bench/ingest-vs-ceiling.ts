@@ -27,7 +27,8 @@ const messages = roundMessages(intArg("messages", 1_000_000, 20_000));
 const profile = hasFlag("profile");
 const ceilingRuns = intArg("ceiling-runs", 3, 1);
 const baselineTree = strArg("baseline-tree");
-const baselineEnv = Object.fromEntries((strArg("baseline-env") ?? "").split(",").filter(Boolean).map((kv) => {
+const baselineEnvArg = strArg("baseline-env") ?? "";
+const baselineEnv = Object.fromEntries(baselineEnvArg.split(",").filter(Boolean).map((kv) => {
   const at = kv.indexOf("=");
   if (at < 1) throw new Error(`--baseline-env: "${kv}" is not NAME=VALUE`);
   return [kv.slice(0, at), kv.slice(at + 1)];
@@ -88,7 +89,7 @@ try {
   ];
   if (baseline) {
     figures.push(
-      { name: `baseline aggregator (${baselineTree}${Object.keys(baselineEnv).length ? ` ${strArg("baseline-env")}` : ""}) rate`, value: Math.round(baseline.rate), unit: "msgs/s" },
+      { name: `baseline aggregator (${baselineTree}${baselineEnvArg ? ` ${baselineEnvArg}` : ""}) rate`, value: Math.round(baseline.rate), unit: "msgs/s" },
       { name: "baseline aggregator lost", value: baseline.lost, unit: "msgs" },
       { name: "baseline aggregator / ceiling", value: `${((baseline.rate / ceiling.rate) * 100).toFixed(1)}%`, unit: "" },
       { name: "baseline aggregator peak RSS (sampled 100 ms, VmHWM)", value: Math.round(Math.max(baseline.peakRss, baseline.vmHwm) / MB), unit: "MB" },

@@ -17,6 +17,8 @@ export interface ServiceSnapshot {
   consumerPending: number | null;
   dropped: number;
   redelivered: number;
+  /** Full collections the heap trim asked for between batches, and their time. */
+  heapTrims: { count: number; seconds: number };
   natsConnected: boolean;
   storageWritable: boolean;
   /** This instance's own last publish (a standby's stays null). */

@@ -63,7 +63,6 @@ export class ServiceMetrics {
   private readonly batchCommit: Histogram;
   private readonly statsBuild: Histogram;
   private readonly statsPublish: Histogram;
-  private readonly heapTrim: Histogram;
   private readonly current: { snap: ServiceSnapshot };
 
   constructor(private readonly source: MetricsSource) {
@@ -102,6 +101,8 @@ export class ServiceMetrics {
     readCounter(r, "truebit_aggregator_messages_unknown_version_total", "Valid messages with an envelope version other than 1.0", () => view().ingest.unknownVersions);
     readCounter(r, "truebit_aggregator_messages_dropped_total", "Messages not taken because storage failed and the backlog was full", () => view().dropped);
     readCounter(r, "truebit_aggregator_messages_redelivered_total", "JetStream redeliveries of messages still held", () => view().redelivered);
+    readCounter(r, "truebit_aggregator_heap_trims_total", "Full garbage collections asked for between batches (HEAP_TRIM_MB)", () => view().heapTrims.count);
+    readCounter(r, "truebit_aggregator_heap_trim_seconds_total", "Time spent in those collections", () => view().heapTrims.seconds);
 
     readGauge(r, "truebit_aggregator_messages_waiting", "Valid messages held for the next commit", () => view().waiting);
     readGauge(r, "truebit_aggregator_consumer_pending", "JetStream consumer backlog (undelivered plus unacked); 0 in core mode", () => view().consumerPending ?? 0);
@@ -126,10 +127,6 @@ export class ServiceMetrics {
 
     this.batchCommit = new Histogram({ name: "truebit_aggregator_batch_commit_duration_seconds", help: "Time to commit one batch to SQLite", buckets: COMMIT_BUCKETS, registers: [r] });
     this.statsBuild = new Histogram({ name: "truebit_aggregator_stats_build_duration_seconds", help: "Time to build one stats message from memory", buckets: STATS_BUCKETS, registers: [r] });
-    this.heapTrim = new Histogram({
-      name: "truebit_aggregator_heap_trim_duration_seconds", help: "Full garbage collections the service asked for between batches (see src/service/heap-trim.ts), and their time",
-      buckets: COMMIT_BUCKETS, registers: [r],
-    });
     this.statsPublish = new Histogram({ name: "truebit_aggregator_stats_publish_duration_seconds", help: "Time to send one stats message and record it in history", buckets: STATS_BUCKETS, registers: [r] });
 
     const n = this.network;
@@ -151,10 +148,6 @@ export class ServiceMetrics {
 
   batchCommitted(ms: number): void {
     this.batchCommit.observe(ms / 1000);
-  }
-
-  heapTrimmed(ms: number): void {
-    this.heapTrim.observe(ms / 1000);
   }
 
   statsBuilt(ms: number): void {

@@ -49,6 +49,8 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
   const metrics = new IngestMetrics();
   const admission = new Admission(config.limits, (nodeId) => state.nodes.has(nodeId) || store.node(nodeId) !== undefined);
   const pipeline = new IngestPipeline(store, state, metrics, log, admission);
+  const heapTrim = await createHeapTrim(config.heapTrimBytes);
+  pipeline.onFlushed = () => heapTrim.check();
   let keeper: NatsConnectionKeeper;
   const cluster = new ClusterRole({
     instanceId: identity.id, leaseMs: config.cluster.leaseMs, replicas: config.jetstream.replicas,
@@ -86,6 +88,7 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
     ingest: metrics.total(), mode: ingestStatus?.mode ?? null, waiting: pipeline.pending,
     consumerPending: ingestStatus?.mode === "jetstream" ? (ingestStatus.pending ?? null) : null,
     dropped: pipeline.dropped, redelivered: pipeline.redelivered,
+    heapTrims: { count: heapTrim.collections, seconds: heapTrim.collectingMs / 1000 },
     natsConnected: keeper.state.connected, storageWritable: pipeline.storage.writable,
     lastPublishAt: publisher.lastPublishedAt, lastPublishSeenAt: cluster.lastPublishSeen(publisher.lastPublishedAt),
     publishReasons: cluster.publishReasons(Date.now(), publisher.lastPublishedAt), identity: serviceIdentity(),
@@ -126,8 +129,6 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
   };
   const serviceMetrics = new ServiceMetrics(health);
   pipeline.onCommit = (ms) => serviceMetrics.batchCommitted(ms);
-  const heapTrim = await createHeapTrim(config.heapTrimBytes, (ms) => serviceMetrics.heapTrimmed(ms));
-  pipeline.onFlushed = () => heapTrim.check();
   publisher.timings = { built: (ms) => serviceMetrics.statsBuilt(ms), published: (ms) => serviceMetrics.statsPublished(ms) };
 
   let http: HttpServer;

@@ -1,10 +1,10 @@
 // Asks the runtime for a full garbage collection once the JS heap has grown a set amount past what the last one left.
-import { currentRuntime } from "../runtime.ts";
 //
 // Why: a message's event object waits in the pipeline's queue until its batch commits, long enough to
 // outlive the young-generation collections, so every batch leaves megabytes of dead objects in the old
-// generation. The runtime lets that pile up to about twice the live heap before its own full collection,
+// generation. The runtime lets that pile up well past the live heap before its own full collection,
 // and under a burst that is what sets the peak RSS. Collecting at a fixed headroom bounds the pile.
+import { currentRuntime } from "../runtime.ts";
 
 export interface HeapTrimOptions {
   /** Collect once the heap holds this many bytes more than the last collection left; 0: never. */
@@ -13,32 +13,30 @@ export interface HeapTrimOptions {
   heapUsed: () => number;
   /** A synchronous full collection, or undefined where the runtime offers none (then this does nothing). */
   collect: (() => void) | undefined;
-  /** Told how long each collection took. */
-  onCollected?: (ms: number) => void;
   now?: () => number;
 }
 
 export class HeapTrim {
   /** The heap left by the last collection this made (at start: the heap then). */
   private floor: number;
+  private readonly now: () => number;
+  /** Collections made, and their time: what /metrics and /api/status show. */
   collections = 0;
   collectingMs = 0;
 
   constructor(private readonly opts: HeapTrimOptions) {
     this.floor = opts.heapUsed();
+    this.now = opts.now ?? (() => performance.now());
   }
 
   /** Called between batches, when the committed batch's objects are no longer referenced. */
   check(): void {
     if (!this.opts.collect || this.opts.headroomBytes <= 0) return;
     if (this.opts.heapUsed() < this.floor + this.opts.headroomBytes) return;
-    const now = this.opts.now ?? (() => performance.now());
-    const started = now();
+    const started = this.now();
     this.opts.collect();
-    const ms = now() - started;
-    this.collectingMs += ms;
+    this.collectingMs += this.now() - started;
     this.collections++;
-    this.opts.onCollected?.(ms);
     this.floor = this.opts.heapUsed();
   }
 }
@@ -58,6 +56,6 @@ export async function runtimeFullCollection(): Promise<(() => void) | undefined>
 }
 
 /** The trim the service uses: the runtime's own heap reading and collection. */
-export async function createHeapTrim(headroomBytes: number, onCollected?: (ms: number) => void): Promise<HeapTrim> {
-  return new HeapTrim({ headroomBytes, heapUsed: () => process.memoryUsage().heapUsed, collect: await runtimeFullCollection(), onCollected });
+export async function createHeapTrim(headroomBytes: number): Promise<HeapTrim> {
+  return new HeapTrim({ headroomBytes, heapUsed: () => process.memoryUsage().heapUsed, collect: await runtimeFullCollection() });
 }

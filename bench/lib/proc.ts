@@ -1,5 +1,5 @@
 // Memory and CPU time of a process by PID, from /proc/<pid>/status and /proc/<pid>/stat (Linux).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface ProcMemory {
   /** Resident set size now, bytes. */
@@ -27,6 +27,31 @@ export function procCpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU seconds so far per thread name (/proc/<pid>/task/<tid>/comm), threads of one name summed: shows
+ * how much of a process's CPU is its main thread and how much the runtime's helpers (GC, I/O pools).
+ */
+export function procThreadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = tid === String(pid) ? "(main thread)" : readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const f = stat.split(") ")[1]!.split(" ");
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
 }
 
 /** Samples a process's RSS every `everyMs` until stopped; keeps the maximum seen. */

@@ -101,6 +101,9 @@ try {
     `ceiling runs (msgs/s): ${ceilings.map((c) => Math.round(c.rate)).join(", ")}; subscriber-side span of the median run ${ceiling.subscriberSpanMs} ms`,
     `expected rows: tasks ${publisher.ready.expected.tasks}, invoices ${publisher.ready.expected.invoices}, nodes ${publisher.ready.expected.nodes}; found ${JSON.stringify(agg.rows)}`,
     `aggregator heap trims (full collections between batches): ${agg.heapTrims ? `${agg.heapTrims.count}, ${agg.heapTrims.ms} ms in all` : "none in this tree"}`,
+    `ceiling (median run) CPU ${ceiling.cores}`,
+    `aggregator CPU ${agg.cores}`,
+    ...(baseline ? [`baseline aggregator CPU ${baseline.cores}`] : []),
     `aggregator counts: accepted ${agg.accepted}, invalid ${agg.invalid}, rejected by limits ${agg.rejected}, duplicates ${agg.duplicates}, dropped ${agg.dropped}; exit code ${agg.exitCode}`,
   ];
   if (profileDir) {

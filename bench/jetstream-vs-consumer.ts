@@ -25,7 +25,7 @@ import { hasFlag, intArg, strArg } from "./lib/args.ts";
 import { LineChild } from "./lib/child.ts";
 import { Publisher, countRows } from "./lib/ingest.ts";
 import { startBenchNats } from "./lib/nats.ts";
-import { MB, RssSampler, procCpuSeconds, procMemory, procThreadCpuSeconds } from "./lib/proc.ts";
+import { MB, RssSampler, procCpuSeconds, procMemory, CoreLedger } from "./lib/proc.ts";
 import { log, report, type Figure } from "./lib/result.ts";
 import { serviceStatus } from "./lib/service-status.ts";
 import { summariseProfile } from "./profile-summary.ts";
@@ -46,8 +46,10 @@ interface Run {
   peakRss?: number;
   /** The aggregator's CPU time (user + system) until its last ack; prefilled, its start-up is in it too. */
   cpuSeconds?: number;
-  /** The same by thread name, heaviest first, e.g. "(main thread) 14.1 s, HeapHelper 6.2 s". */
-  threads?: string;
+  /** Where the cores went while it ran (CoreLedger). */
+  cores?: string;
+  /** Batches committed and the time spent committing them (from /metrics). */
+  commits?: string;
 }
 
 /** A new, empty stream, as the service would create it (src/nats/jetstream-source.ts), under another name. */
@@ -73,6 +75,15 @@ async function runBare(url: string, ack: "explicit" | "none", consumer: string, 
   }
 }
 
+/** "N batches, S s committing" from the commit-duration histogram on /metrics; empty for a version without it. */
+async function commitTimes(svc: AggregatorProcess): Promise<string> {
+  const { text } = await svc.http("/metrics");
+  const read = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text)?.[1] ?? NaN);
+  const count = read("truebit_aggregator_batch_commit_duration_seconds_count");
+  const sum = read("truebit_aggregator_batch_commit_duration_seconds_sum");
+  return Number.isFinite(count) ? `${count} batches (mean ${Math.round(messages / count)} msgs), ${sum.toFixed(2)} s committing` : "";
+}
+
 /** INSTANCE_ID of the benchmarked service, so its consumer has a known name. */
 const BENCH_INSTANCE = "bench";
 
@@ -87,6 +98,8 @@ async function runAggregator(url: string, jsm: JetStreamManager, consumer: strin
     if (publish) await svc.waitReady(30_000);
     const sampler = new RssSampler(svc.pid!, 100);
     const cpuBefore = procCpuSeconds(svc.pid!);
+    const cores = new CoreLedger({ aggregator: svc.pid!, "nats-server": natsPid, ...(publish && publisher ? { publisher: publisher.child.pid } : {}) }, "aggregator");
+    cores.start();
     const publishing = publish?.();
     let firstAt = 0;
     let m: any;
@@ -104,10 +117,11 @@ async function runAggregator(url: string, jsm: JetStreamManager, consumer: strin
     await waitFor("the aggregator's acks to reach the server", async () => (await info()).num_ack_pending === 0, 60_000, 20);
     const ackedAt = Date.now();
     const cpuSeconds = procCpuSeconds(svc.pid!) - cpuBefore;
-    const threads = [...procThreadCpuSeconds(svc.pid!)].sort((a, b) => b[1] - a[1]).map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(", ");
+    const coreUse = cores.stop();
+    const commits = await commitTimes(svc);
     await publishing;
     const peakRss = Math.max(sampler.stop(), procMemory(svc.pid!)?.hwm ?? 0);
-    run = { rate: m.ingest.received / ((ackedAt - firstAt) / 1000), elapsedMs: ackedAt - firstAt, received: m.ingest.received, accepted: m.ingest.accepted, peakRss, cpuSeconds, threads };
+    run = { rate: m.ingest.received / ((ackedAt - firstAt) / 1000), elapsedMs: ackedAt - firstAt, received: m.ingest.received, accepted: m.ingest.accepted, peakRss, cpuSeconds, cores: coreUse, commits };
   } finally {
     await svc.stop("SIGTERM");
   }
@@ -115,6 +129,7 @@ async function runAggregator(url: string, jsm: JetStreamManager, consumer: strin
 }
 
 const nats = await startBenchNats({ jetstream: true });
+const natsPid = nats.server.pid!;
 const nc = await connect({ servers: nats.url, name: "bench-js-admin" });
 let publisher: Publisher | null = null;
 try {
@@ -174,7 +189,7 @@ try {
         { name: `${mode}: baseline aggregator CPU time per message (user + system)`, value: Number((((base.cpuSeconds ?? 0) / messages) * 1e6).toFixed(2)), unit: "µs" },
       );
     }
-    notes.push(`${mode}: aggregator CPU by thread over its life: ${agg.threads}`);
+    notes.push(`${mode}: aggregator, first delivery to last ack: ${agg.commits}; CPU ${agg.cores}`);
     notes.push(`${mode}: bare explicit received ${explicit.received}, bare none ${none.received}; aggregator received ${agg.received}, accepted ${agg.accepted}; rows ${JSON.stringify(agg.rows)}`);
   }
   const cpuprofile = profileDir && readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));

@@ -6,7 +6,7 @@ import { AggregatorProcess, PROJECT_ROOT, tempDir } from "../../test/helpers/agg
 import { waitFor } from "../../test/helpers/wait.ts";
 import { LineChild } from "./child.ts";
 import type { BenchNats } from "./nats.ts";
-import { RssSampler, procCpuSeconds, procMemory } from "./proc.ts";
+import { CoreLedger, RssSampler, procCpuSeconds, procMemory } from "./proc.ts";
 import { log } from "./result.ts";
 import { serviceStatus } from "./service-status.ts";
 import type { Expected } from "./traffic.ts";
@@ -62,6 +62,8 @@ export interface CeilingResult {
   publishMs: number;
   slowConsumers: number;
   disconnects: number;
+  /** Where the two cores went from the first publish to the last message received (CoreLedger). */
+  cores: string;
 }
 
 /** How long no progress means "nothing more is coming" once the publisher is done. */
@@ -73,6 +75,8 @@ export async function runCeiling(nats: BenchNats, publisher: Publisher): Promise
     await child.next("READY");
     const slowBefore = (await nats.varz()).slow_consumers;
     log(`ceiling subscriber ${child.pid} ready; publishing`);
+    const cores = new CoreLedger({ subscriber: child.pid, publisher: publisher.child.pid, "nats-server": nats.server.pid! }, "subscriber");
+    cores.start();
     let pub: PublishDone | null = null;
     const publishing = publisher.go().then((d) => (pub = d));
     const expected = publisher.ready.messages;
@@ -85,6 +89,7 @@ export async function runCeiling(nats: BenchNats, publisher: Publisher): Promise
       if (pub && c.received >= expected) break;
       if (pub && Date.now() - last.at > STALL_MS) break;
     }
+    const coreUse = cores.stop();
     await publishing;
     const done = pub! as PublishDone;
     const slowAfter = (await nats.varz()).slow_consumers;
@@ -99,6 +104,7 @@ export async function runCeiling(nats: BenchNats, publisher: Publisher): Promise
       publishMs: done.flushedAt - done.firstAt,
       slowConsumers: slowAfter - slowBefore,
       disconnects: c.disconnects,
+      cores: coreUse,
     };
   } finally {
     await child.stop();
@@ -140,6 +146,8 @@ export interface AggregatorResult {
   peakHeap: number;
   /** CPU time (user + system, all threads) the service used from ready to the last commit. */
   cpuSeconds: number;
+  /** Where the two cores went from the first publish to the last commit (CoreLedger). */
+  cores: string;
   /** Full collections the service asked for between batches, and their total time (null: a tree without them). */
   heapTrims: { count: number; ms: number } | null;
   restRss: number | null;
@@ -164,6 +172,8 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
       (await nats.connz()).connections.some((c) => c.name === "truebit-aggregator" && (c.subscriptions ?? 0) >= 6), 10_000);
     const sampler = new RssSampler(svc.pid!, 100);
     const cpuBefore = procCpuSeconds(svc.pid!);
+    const cores = new CoreLedger({ aggregator: svc.pid!, publisher: publisher.child.pid, "nats-server": nats.server.pid! }, "aggregator");
+    cores.start();
     const slowBefore = (await nats.varz()).slow_consumers;
     log(`aggregator ${svc.pid} ready (db ${dbPath}); publishing`);
 
@@ -202,6 +212,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
     const done = pub! as PublishDone;
     const peakRss = sampler.stop();
     const cpuSeconds = procCpuSeconds(svc.pid!) - cpuBefore;
+    const coreUse = cores.stop();
     const vmHwm = procMemory(svc.pid!)?.hwm ?? NaN;
     const slowAfter = (await nats.varz()).slow_consumers;
     let restRss: number | null = null;
@@ -230,6 +241,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
       disconnects: (svc.stdout.match(/disconnected from NATS/g) ?? []).length,
       rows,
       cpuSeconds,
+      cores: coreUse,
       heapTrims: typeof m.memory?.heapTrims === "number" ? { count: m.memory.heapTrims, ms: m.memory.heapTrimMs } : null,
       rowsOk: rows.tasks === ex.tasks && rows.finishedTasks === ex.tasks && rows.invoices === ex.invoices && rows.nodes === ex.nodes,
       peakRss,

@@ -1,5 +1,5 @@
 // Memory and CPU time of a process by PID, from /proc/<pid>/status and /proc/<pid>/stat (Linux).
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 export interface ProcMemory {
   /** Resident set size now, bytes. */
@@ -21,37 +21,72 @@ export function procMemory(pid: number): ProcMemory | null {
 
 /** CPU seconds (user + system) a process has used so far, its threads included; NaN once it is gone. */
 export function procCpuSeconds(pid: number): number {
+  return readStat(`/proc/${pid}/stat`)?.cpu ?? NaN;
+}
+
+/** User + system CPU seconds from a /proc stat file (a process's or one thread's). */
+function readStat(path: string): { cpu: number } | null {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
+    const f = readFileSync(path, "utf8").split(") ")[1]!.split(" ");
+    return { cpu: (Number(f[11]) + Number(f[12])) / 100 };
+  } catch {
+    return null;
+  }
+}
+
+/** Seconds a thread has spent runnable but waiting for a core (/proc/.../schedstat). */
+function runQueueWait(pid: number, tid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]) / 1e9;
   } catch {
     return NaN;
   }
 }
 
+interface CoreReading {
+  at: number;
+  cpu: Record<string, number>;
+  mainCpu: number;
+  mainWait: number;
+}
+
 /**
- * CPU seconds so far per thread name (/proc/<pid>/task/<tid>/comm), threads of one name summed: shows
- * how much of a process's CPU is its main thread and how much the runtime's helpers (GC, I/O pools).
+ * Where the machine's cores went between `start()` and `stop()`: the CPU time of each named process,
+ * the service's main thread apart from its runtime's own threads (GC, JIT, allocator), and how long
+ * that main thread was runnable but waited for a core. Answers whether the service's one thread is
+ * the limit, or the cores are.
  */
-export function procThreadCpuSeconds(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
+export class CoreLedger {
+  private before: CoreReading | null = null;
+
+  /** `service` is one of the names in `procs`: the process whose main thread is looked at. */
+  constructor(private readonly procs: Record<string, number>, private readonly service: string) {}
+
+  private read(): CoreReading {
+    const cpu: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(this.procs)) cpu[name] = readStat(`/proc/${pid}/stat`)?.cpu ?? NaN;
+    const pid = this.procs[this.service]!;
+    return { at: Date.now(), cpu, mainCpu: readStat(`/proc/${pid}/task/${pid}/stat`)?.cpu ?? NaN, mainWait: runQueueWait(pid, pid) };
   }
-  for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = tid === String(pid) ? "(main thread)" : readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-      const f = stat.split(") ")[1]!.split(" ");
-      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
-    } catch {
-      // the thread ended between the listing and the read
-    }
+
+  start(): void {
+    this.before = this.read();
   }
-  return out;
+
+  /** One line: "over 12.9 s of 2 cores: aggregator 11.1 s (main thread 8.7 s + waited 2.1 s for a core; ...), ...". */
+  stop(cores = 2): string {
+    const a = this.read();
+    const b = this.before ?? a;
+    const wall = (a.at - b.at) / 1000;
+    const used = (name: string) => a.cpu[name]! - b.cpu[name]!;
+    const main = a.mainCpu - b.mainCpu;
+    const parts = Object.keys(this.procs).map((name) =>
+      name === this.service
+        ? `${name} ${used(name).toFixed(1)} s (main thread ${main.toFixed(1)} s and waited ${(a.mainWait - b.mainWait).toFixed(1)} s for a core; its other threads ${(used(name) - main).toFixed(1)} s)`
+        : `${name} ${used(name).toFixed(1)} s`);
+    const total = Object.keys(this.procs).reduce((sum, name) => sum + used(name), 0);
+    return `over ${wall.toFixed(1)} s (${(wall * cores).toFixed(1)} s of ${cores} cores): ${parts.join(", ")}; together ${total.toFixed(1)} s`;
+  }
 }
 
 /** Samples a process's RSS every `everyMs` until stopped; keeps the maximum seen. */

@@ -6,7 +6,7 @@ export const SCHEMA_VERSION = 2;
 /**
  * Pages of a new database. Rows are appended in arrival order, so a commit dirties the tail pages;
  * with 16 KiB pages it writes a quarter as many WAL frames and splits a quarter as many B-tree
- * leaves as with SQLite's 4 KiB, which made the commits a fifth to a third cheaper in bench/pipeline-split.ts (BENCHMARKS.md).
+ * leaves as with SQLite's 4 KiB, which made a commit's share of ingest ~40% cheaper (BENCHMARKS.md).
  * Only a file with no content yet takes it: an existing database keeps the page size it has.
  */
 export const NEW_DATABASE_PAGE_SIZE = 16_384;

@@ -12,7 +12,7 @@ import type { Logger } from "../log/logger.ts";
 import { INVOICE_KEYS, KeyedRows, TASK_KEYS } from "./keyed-rows.ts";
 import { NodeRows } from "./node-rows.ts";
 import { keySeed, migrate, newerSchemaError, schemaVersion } from "./migrations.ts";
-import { PRAGMAS, SCHEMA_VERSION, walCheckpointPragma } from "./schema.ts";
+import { PRAGMAS, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, transaction, type SqlDatabase, type SqlRow, type SqlStatement } from "./sqlite-driver.ts";
 import { StorageError } from "./storage-error.ts";
 
@@ -161,7 +161,6 @@ export class AggregatorStore implements RecordLookup {
       const version = schemaVersion(db);
       if (version > SCHEMA_VERSION) throw newerSchemaError(path, version);
       db.exec(PRAGMAS);
-      db.exec(walCheckpointPragma(Number(db.prepare("PRAGMA page_size").get()!.page_size)));
       migrate(db, path, opts.log);
       const seed = keySeed(db);
       return new AggregatorStore(db, path, KeyedRows.load(db, TASK_KEYS, seed), KeyedRows.load(db, INVOICE_KEYS, seed));

@@ -3,30 +3,14 @@
 /** 0.1.0 wrote version 1; this build writes version 2. */
 export const SCHEMA_VERSION = 2;
 
-/**
- * Pages of a new database. Rows are appended in arrival order, so a commit dirties the tail pages;
- * with 16 KiB pages it writes a quarter as many WAL frames and splits a quarter as many B-tree
- * leaves as with SQLite's 4 KiB, which made a commit's share of ingest ~40% cheaper (BENCHMARKS.md).
- * Only a file with no content yet takes it: an existing database keeps the page size it has.
- */
-export const NEW_DATABASE_PAGE_SIZE = 16_384;
-
-/** Checkpoint once the WAL holds this much, whatever the page size (about the 10,000 pages of 4 KiB of before). */
-export const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
-
 export const PRAGMAS = `
-PRAGMA page_size = ${NEW_DATABASE_PAGE_SIZE};
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA busy_timeout = 5000;
 PRAGMA temp_store = MEMORY;
 PRAGMA cache_size = -8192;
+PRAGMA wal_autocheckpoint = 10000;
 `;
-
-/** The WAL bound in pages of the database's own size. */
-export function walCheckpointPragma(pageSize: number): string {
-  return `PRAGMA wal_autocheckpoint = ${Math.max(1, Math.round(WAL_CHECKPOINT_BYTES / pageSize))}`;
-}
 
 export const TASKS_TABLE = (name: string) => `
 CREATE TABLE ${name} (

@@ -40,7 +40,7 @@ const RETRY_MS = 1000;
 /** A disk at its limit can fail and succeed in turn; one error line a minute is enough to act on. */
 const ERROR_LOG_EVERY_MS = 60_000;
 
-/** A valid, admitted message waiting for its batch's commit; `ack` runs once that commit is on disk. */
+/** A valid, admitted message waiting for its batch's commit; `ack` runs once that commit is done. */
 interface Held {
   event: InboundEvent;
   ack?: Ack;
@@ -76,14 +76,11 @@ export class IngestPipeline {
     private readonly log: Logger,
     private readonly admission: Admission,
     private readonly opts: PipelineOptions = DEFAULT_PIPELINE_OPTIONS,
-  ) {
-    // A failed sync drops its acks (JetStream redelivers those messages and they count as repeats); say so like a failed write.
-    store.durability.onError = (err) => this.storageFailed(err);
-  }
+  ) {}
 
   /**
    * Entry point for every raw message; never throws. `ack` runs once the message's effect is
-   * committed and on disk. `seq` (JetStream's stream sequence) identifies redeliveries of a message still held.
+   * committed. `seq` (JetStream's stream sequence) identifies redeliveries of a message still held.
    */
   accept(subject: string, payload: Uint8Array, at: number, ack?: Ack, seq?: number): void {
     // Not acked: a JetStream message arriving during shutdown is redelivered to the next run.
@@ -158,16 +155,10 @@ export class IngestPipeline {
       this.state.apply(effect);
       this.admission.stored();
       this.metrics.committed(effect.accepted, effect.duplicates);
-      const acks: Ack[] = [];
       for (const h of batch) {
         if (h.seq !== undefined) this.heldBySeq.delete(h.seq);
-        if (h.ack) acks.push(h.ack);
+        safeAck(h.ack);
       }
-      // An ack promises the message survives a power cut, which the commit alone does not: it goes
-      // out once the WAL is synced (in the background, with the next batch already under way).
-      this.store.afterDurable(() => {
-        for (const ack of acks) safeAck(ack);
-      });
       this.storageRecovered();
     }
     this.onFlushed?.();
@@ -197,13 +188,6 @@ export class IngestPipeline {
     const ok = this.flush();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    // The last acks go out before the connection drains: sync now instead of in the background.
-    try {
-      this.store.durability.syncNow();
-    } catch (err) {
-      this.storageFailed(err);
-      return false;
-    }
     return ok;
   }
 }

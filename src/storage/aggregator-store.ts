@@ -15,14 +15,10 @@ import { keySeed, migrate, newerSchemaError, schemaVersion } from "./migrations.
 import { PRAGMAS, SCHEMA_VERSION } from "./schema.ts";
 import { openSqlite, transaction, type SqlDatabase, type SqlRow, type SqlStatement } from "./sqlite-driver.ts";
 import { StorageError } from "./storage-error.ts";
-import { WalSync, walFile, type WalFile } from "./wal-sync.ts";
 
 export { StorageError };
 
 const PRUNE_CHUNK = 5000;
-
-/** An in-memory database has no file to sync. */
-const NO_WAL: WalFile = { sync: (done) => queueMicrotask(() => done(null)), syncNow: () => undefined, close: () => undefined };
 
 export interface OpenOptions {
   /** Receives the migration's start and end lines. */
@@ -106,8 +102,6 @@ export function prepareFolder(path: string): void {
 export class AggregatorStore implements RecordLookup {
   private readonly st: Record<string, SqlStatement>;
   private readonly nodeRows = new NodeRows();
-  /** Commits return before they are on disk; this tells when they are (see wal-sync.ts). */
-  readonly durability: WalSync;
 
   private constructor(
     readonly db: SqlDatabase,
@@ -116,7 +110,6 @@ export class AggregatorStore implements RecordLookup {
     readonly tasks: KeyedRows,
     readonly invoices: KeyedRows,
   ) {
-    this.durability = new WalSync(path === ":memory:" ? NO_WAL : walFile(path));
     this.st = {
       getNode: db.prepare("SELECT * FROM active_nodes WHERE node_id = ?"),
       // New ids are appended at the rowid KeyedRows hands out; a known one is rewritten where it stands.
@@ -326,15 +319,7 @@ export class AggregatorStore implements RecordLookup {
     for (const n of nodes) this.st.putNode!.run(n.nodeId, n.firstSeen, n.lastSeen, n.status, n.statusAt, n.continent, n.location, n.placeAt);
   }
 
-  /**
-   * Runs `fn` once everything committed so far is on disk, never synchronously: what promises
-   * durability (a JetStream ack) waits here, not for the commit.
-   */
-  afterDurable(fn: () => void): void {
-    this.durability.afterDurable(fn);
-  }
-
-  /** Writes the nodes' latest lastSeen (held back by NodeRows), syncs, and closes the database. */
+  /** Writes the nodes' latest lastSeen (held back by NodeRows) and closes the database. */
   close(): void {
     const unwritten = this.nodeRows.takeUnwritten();
     if (unwritten.length > 0) {
@@ -344,13 +329,6 @@ export class AggregatorStore implements RecordLookup {
         // Only lastSeen precision is at stake (at most NODE_SEEN_STEP_MS behind), never a count.
       }
     }
-    try {
-      this.durability.syncNow();
-    } catch {
-      // Closing anyway: SQLite's own close is no more durable, and nothing waits on this sync that
-      // has not been run by the pipeline's close already (whose failure it reports).
-    }
-    this.durability.close();
     this.db.close();
   }
 }

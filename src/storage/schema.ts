@@ -3,13 +3,9 @@
 /** 0.1.0 wrote version 1; this build writes version 2. */
 export const SCHEMA_VERSION = 2;
 
-/**
- * synchronous = NORMAL: a COMMIT does not wait for the disk; WalSync (wal-sync.ts) syncs the WAL in
- * the background and only then are acks sent. FULL made every commit block the one thread for its fsync.
- */
 export const PRAGMAS = `
 PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
+PRAGMA synchronous = FULL;
 PRAGMA busy_timeout = 5000;
 PRAGMA temp_store = MEMORY;
 PRAGMA cache_size = -8192;

@@ -15,7 +15,7 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { intArg, hasFlag, strArg } from "./lib/args.ts";
+import { envListArg, hasFlag, intArg, strArg } from "./lib/args.ts";
 import { Publisher, runAggregator, runCeiling } from "./lib/ingest.ts";
 import { startBenchNats } from "./lib/nats.ts";
 import { MB } from "./lib/proc.ts";
@@ -27,12 +27,8 @@ const messages = roundMessages(intArg("messages", 1_000_000, 20_000));
 const profile = hasFlag("profile");
 const ceilingRuns = intArg("ceiling-runs", 3, 1);
 const baselineTree = strArg("baseline-tree");
-const baselineEnvArg = strArg("baseline-env") ?? "";
-const baselineEnv = Object.fromEntries(baselineEnvArg.split(",").filter(Boolean).map((kv) => {
-  const at = kv.indexOf("=");
-  if (at < 1) throw new Error(`--baseline-env: "${kv}" is not NAME=VALUE`);
-  return [kv.slice(0, at), kv.slice(at + 1)];
-}));
+const baselineEnv = envListArg("baseline-env");
+const baselineEnvArg = Object.entries(baselineEnv).map(([k, v]) => `${k}=${v}`).join(",");
 
 const nats = await startBenchNats();
 let publisher: Publisher | null = null;

@@ -25,7 +25,7 @@ import { hasFlag, intArg, strArg } from "./lib/args.ts";
 import { LineChild } from "./lib/child.ts";
 import { Publisher, countRows } from "./lib/ingest.ts";
 import { startBenchNats } from "./lib/nats.ts";
-import { MB, RssSampler, procCpuSeconds, procMemory, CoreLedger } from "./lib/proc.ts";
+import { CoreLedger, MB, RssSampler, procMemory } from "./lib/proc.ts";
 import { log, report, type Figure } from "./lib/result.ts";
 import { serviceStatus } from "./lib/service-status.ts";
 import { summariseProfile } from "./profile-summary.ts";
@@ -97,7 +97,6 @@ async function runAggregator(url: string, jsm: JetStreamManager, consumer: strin
   try {
     if (publish) await svc.waitReady(30_000);
     const sampler = new RssSampler(svc.pid!, 100);
-    const cpuBefore = procCpuSeconds(svc.pid!);
     const cores = new CoreLedger({ aggregator: svc.pid!, "nats-server": natsPid, ...(publish && publisher ? { publisher: publisher.child.pid } : {}) }, "aggregator");
     cores.start();
     const publishing = publish?.();
@@ -116,12 +115,11 @@ async function runAggregator(url: string, jsm: JetStreamManager, consumer: strin
     const info = () => jsm.consumers.info(STREAM, `${consumer}-${BENCH_INSTANCE}`).catch(() => jsm.consumers.info(STREAM, consumer));
     await waitFor("the aggregator's acks to reach the server", async () => (await info()).num_ack_pending === 0, 60_000, 20);
     const ackedAt = Date.now();
-    const cpuSeconds = procCpuSeconds(svc.pid!) - cpuBefore;
     const coreUse = cores.stop();
     const commits = await commitTimes(svc);
     await publishing;
     const peakRss = Math.max(sampler.stop(), procMemory(svc.pid!)?.hwm ?? 0);
-    run = { rate: m.ingest.received / ((ackedAt - firstAt) / 1000), elapsedMs: ackedAt - firstAt, received: m.ingest.received, accepted: m.ingest.accepted, peakRss, cpuSeconds, cores: coreUse, commits };
+    run = { rate: m.ingest.received / ((ackedAt - firstAt) / 1000), elapsedMs: ackedAt - firstAt, received: m.ingest.received, accepted: m.ingest.accepted, peakRss, cpuSeconds: coreUse.serviceCpuSeconds, cores: coreUse.line, commits };
   } finally {
     await svc.stop("SIGTERM");
   }

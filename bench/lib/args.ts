@@ -43,3 +43,13 @@ export function listArg(name: string, full: number[], smoke: number[]): number[]
 export function strArg(name: string, fallback?: string): string | undefined {
   return flagValue(name) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, "_")}`] ?? fallback;
 }
+
+/** `NAME=VALUE,...` from `--name` / BENCH_NAME, as variables for a process; {} when absent. */
+export function envListArg(name: string): Record<string, string> {
+  const raw = strArg(name) ?? "";
+  return Object.fromEntries(raw.split(",").filter(Boolean).map((kv) => {
+    const at = kv.indexOf("=");
+    if (at < 1) throw new Error(`--${name}: "${kv}" is not NAME=VALUE`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }));
+}

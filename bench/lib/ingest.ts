@@ -6,7 +6,7 @@ import { AggregatorProcess, PROJECT_ROOT, tempDir } from "../../test/helpers/agg
 import { waitFor } from "../../test/helpers/wait.ts";
 import { LineChild } from "./child.ts";
 import type { BenchNats } from "./nats.ts";
-import { CoreLedger, RssSampler, procCpuSeconds, procMemory } from "./proc.ts";
+import { CoreLedger, RssSampler, procMemory } from "./proc.ts";
 import { log } from "./result.ts";
 import { serviceStatus } from "./service-status.ts";
 import type { Expected } from "./traffic.ts";
@@ -89,7 +89,7 @@ export async function runCeiling(nats: BenchNats, publisher: Publisher): Promise
       if (pub && c.received >= expected) break;
       if (pub && Date.now() - last.at > STALL_MS) break;
     }
-    const coreUse = cores.stop();
+    const coreUse = cores.stop().line;
     await publishing;
     const done = pub! as PublishDone;
     const slowAfter = (await nats.varz()).slow_consumers;
@@ -171,7 +171,6 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
     await waitFor("the aggregator's subscriptions on the server", async () =>
       (await nats.connz()).connections.some((c) => c.name === "truebit-aggregator" && (c.subscriptions ?? 0) >= 6), 10_000);
     const sampler = new RssSampler(svc.pid!, 100);
-    const cpuBefore = procCpuSeconds(svc.pid!);
     const cores = new CoreLedger({ aggregator: svc.pid!, publisher: publisher.child.pid, "nats-server": nats.server.pid! }, "aggregator");
     cores.start();
     const slowBefore = (await nats.varz()).slow_consumers;
@@ -211,7 +210,6 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
     await publishing;
     const done = pub! as PublishDone;
     const peakRss = sampler.stop();
-    const cpuSeconds = procCpuSeconds(svc.pid!) - cpuBefore;
     const coreUse = cores.stop();
     const vmHwm = procMemory(svc.pid!)?.hwm ?? NaN;
     const slowAfter = (await nats.varz()).slow_consumers;
@@ -240,8 +238,8 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
       slowConsumers: slowAfter - slowBefore,
       disconnects: (svc.stdout.match(/disconnected from NATS/g) ?? []).length,
       rows,
-      cpuSeconds,
-      cores: coreUse,
+      cpuSeconds: coreUse.serviceCpuSeconds,
+      cores: coreUse.line,
       heapTrims: typeof m.memory?.heapTrims === "number" ? { count: m.memory.heapTrims, ms: m.memory.heapTrimMs } : null,
       rowsOk: rows.tasks === ex.tasks && rows.finishedTasks === ex.tasks && rows.invoices === ex.invoices && rows.nodes === ex.nodes,
       peakRss,

@@ -1,5 +1,6 @@
 // Memory and CPU time of a process by PID, from /proc/<pid>/status and /proc/<pid>/stat (Linux).
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 
 export interface ProcMemory {
   /** Resident set size now, bytes. */
@@ -21,16 +22,16 @@ export function procMemory(pid: number): ProcMemory | null {
 
 /** CPU seconds (user + system) a process has used so far, its threads included; NaN once it is gone. */
 export function procCpuSeconds(pid: number): number {
-  return readStat(`/proc/${pid}/stat`)?.cpu ?? NaN;
+  return cpuSecondsOf(`/proc/${pid}/stat`);
 }
 
-/** User + system CPU seconds from a /proc stat file (a process's or one thread's). */
-function readStat(path: string): { cpu: number } | null {
+/** User + system CPU seconds from a /proc stat file (a process's or one thread's); NaN once it is gone. */
+function cpuSecondsOf(path: string): number {
   try {
     const f = readFileSync(path, "utf8").split(") ")[1]!.split(" ");
-    return { cpu: (Number(f[11]) + Number(f[12])) / 100 };
+    return (Number(f[11]) + Number(f[12])) / 100;
   } catch {
-    return null;
+    return NaN;
   }
 }
 
@@ -64,17 +65,20 @@ export class CoreLedger {
 
   private read(): CoreReading {
     const cpu: Record<string, number> = {};
-    for (const [name, pid] of Object.entries(this.procs)) cpu[name] = readStat(`/proc/${pid}/stat`)?.cpu ?? NaN;
+    for (const [name, pid] of Object.entries(this.procs)) cpu[name] = procCpuSeconds(pid);
     const pid = this.procs[this.service]!;
-    return { at: Date.now(), cpu, mainCpu: readStat(`/proc/${pid}/task/${pid}/stat`)?.cpu ?? NaN, mainWait: runQueueWait(pid, pid) };
+    return { at: Date.now(), cpu, mainCpu: cpuSecondsOf(`/proc/${pid}/task/${pid}/stat`), mainWait: runQueueWait(pid, pid) };
   }
 
   start(): void {
     this.before = this.read();
   }
 
-  /** One line: "over 12.9 s of 2 cores: aggregator 11.1 s (main thread 8.7 s + waited 2.1 s for a core; ...), ...". */
-  stop(cores = 2): string {
+  /**
+   * The service's CPU seconds since `start()`, all its threads, and one line for the notes:
+   * "over 11.9 s (23.7 s of 2 cores): aggregator 10.7 s (main thread 8.5 s and waited 2.1 s for a core; ...), ...".
+   */
+  stop(cores = availableParallelism()): CoreUse {
     const a = this.read();
     const b = this.before ?? a;
     const wall = (a.at - b.at) / 1000;
@@ -85,8 +89,16 @@ export class CoreLedger {
         ? `${name} ${used(name).toFixed(1)} s (main thread ${main.toFixed(1)} s and waited ${(a.mainWait - b.mainWait).toFixed(1)} s for a core; its other threads ${(used(name) - main).toFixed(1)} s)`
         : `${name} ${used(name).toFixed(1)} s`);
     const total = Object.keys(this.procs).reduce((sum, name) => sum + used(name), 0);
-    return `over ${wall.toFixed(1)} s (${(wall * cores).toFixed(1)} s of ${cores} cores): ${parts.join(", ")}; together ${total.toFixed(1)} s`;
+    return {
+      serviceCpuSeconds: used(this.service),
+      line: `over ${wall.toFixed(1)} s (${(wall * cores).toFixed(1)} s of ${cores} cores): ${parts.join(", ")}; together ${total.toFixed(1)} s`,
+    };
   }
+}
+
+export interface CoreUse {
+  serviceCpuSeconds: number;
+  line: string;
 }
 
 /** Samples a process's RSS every `everyMs` until stopped; keeps the maximum seen. */

@@ -28,7 +28,7 @@ const profile = hasFlag("profile");
 const ceilingRuns = intArg("ceiling-runs", 3, 1);
 const baselineTree = strArg("baseline-tree");
 const baselineEnv = envListArg("baseline-env");
-const baselineEnvArg = Object.entries(baselineEnv).map(([k, v]) => `${k}=${v}`).join(",");
+const baselineEnvArg = strArg("baseline-env") ?? "";
 
 const nats = await startBenchNats();
 let publisher: Publisher | null = null;

@@ -11,6 +11,12 @@
 // --baseline-env sets variables for that second run (with `--baseline-tree .`: this tree, configured
 // otherwise, e.g. HEAP_TRIM_MB=0).
 //
+// After the aggregator's run, the same traffic goes through the pipeline in-process (bench/pipeline-split.ts
+// --untimed: no NATS, one thread, the service's code and defaults). The service does that work on its main
+// thread too, so 1 / (its µs per message) over the ceiling is the ratio the service would reach if receiving
+// from NATS cost nothing: what no tuning of the receiving side can pass. It is measured a minute after the
+// aggregator's run, so it drifts with the machine as any two runs do. --no-bound skips it.
+//
 // --profile runs the aggregator under `bun --cpu-prof --cpu-prof-md` and prints where the profile went.
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +25,7 @@ import { envListArg, hasFlag, intArg, strArg } from "./lib/args.ts";
 import { Publisher, runAggregator, runCeiling } from "./lib/ingest.ts";
 import { startBenchNats } from "./lib/nats.ts";
 import { MB } from "./lib/proc.ts";
-import { log, report, type Figure } from "./lib/result.ts";
+import { log, parseResultLine, report, type Figure } from "./lib/result.ts";
 import { summariseProfile } from "./profile-summary.ts";
 import { ID_ORDER, roundMessages } from "./lib/traffic.ts";
 
@@ -29,6 +35,19 @@ const ceilingRuns = intArg("ceiling-runs", 3, 1);
 const baselineTree = strArg("baseline-tree");
 const baselineEnv = envListArg("baseline-env");
 const baselineEnvArg = strArg("baseline-env") ?? "";
+const bound = !hasFlag("no-bound");
+
+/** µs per message of the pipeline alone over this run's traffic, from bench/pipeline-split.ts --untimed. */
+function pipelineAloneMicros(): number {
+  const run = Bun.spawnSync([process.execPath, join(import.meta.dir, "pipeline-split.ts"), "--untimed", "--messages", String(messages)], {
+    stderr: "inherit",
+    env: process.env,
+  });
+  const result = run.stdout.toString().split("\n").map(parseResultLine).find((r) => r !== null);
+  const total = result?.figures.find((f) => f.name === "total per message")?.value;
+  if (run.exitCode !== 0 || typeof total !== "number") throw new Error(`bench/pipeline-split.ts --untimed exited ${run.exitCode} without its total per message`);
+  return total;
+}
 
 const nats = await startBenchNats();
 let publisher: Publisher | null = null;
@@ -61,6 +80,12 @@ try {
   const baseline = baselineTree ? await runAggregator(nats, publisher, { tree: baselineTree, env: baselineEnv }) : null;
   if (baseline) log(`baseline aggregator (${baselineTree}): ${Math.round(baseline.rate).toLocaleString()} msgs/s, lost ${baseline.lost}`);
 
+  let pipelineMicros: number | null = null;
+  if (bound) {
+    log("the same traffic through the pipeline alone (in-process, no NATS)");
+    pipelineMicros = pipelineAloneMicros();
+  }
+
   const ratio = agg.rate / ceiling.rate;
   const figures: Figure[] = [
     { name: "messages published", value: messages, unit: "msgs" },
@@ -83,6 +108,13 @@ try {
     { name: "aggregator JS heap in use, largest seen on /metrics", value: Math.round(agg.peakHeap / MB), unit: "MB" },
     { name: "aggregator CPU time per message (user + system)", value: Number(((agg.cpuSeconds / messages) * 1e6).toFixed(2)), unit: "µs" },
   ];
+  if (pipelineMicros !== null) {
+    figures.push(
+      { name: "ceiling wall time per message", value: Number((1e6 / ceiling.rate).toFixed(2)), unit: "µs" },
+      { name: "pipeline alone, same traffic (in-process, no NATS, one thread)", value: Number(pipelineMicros.toFixed(2)), unit: "µs" },
+      { name: "ratio if receiving cost nothing: (1 / pipeline alone) / ceiling", value: `${((1e6 / pipelineMicros / ceiling.rate) * 100).toFixed(1)}%`, unit: "" },
+    );
+  }
   if (baseline) {
     figures.push(
       { name: `baseline aggregator (${baselineTree}${baselineEnvArg ? ` ${baselineEnvArg}` : ""}) rate`, value: Math.round(baseline.rate), unit: "msgs/s" },

@@ -2,8 +2,11 @@
 // real AggregatorStore (temp SQLite file, the service's pragmas) over benchmark 1's traffic, no NATS, and
 // times each stage by wrapping the store's and state's methods from the outside (src is not changed).
 //
-//   bun bench/pipeline-split.ts [--messages 1000000] [--smoke] [--synchronous NORMAL]
-//   env: BENCH_MESSAGES, BENCH_SMOKE=1, BENCH_SYNCHRONOUS
+//   bun bench/pipeline-split.ts [--messages 1000000] [--smoke] [--synchronous NORMAL] [--untimed]
+//   env: BENCH_MESSAGES, BENCH_SMOKE=1, BENCH_SYNCHRONOUS, BENCH_UNTIMED=1
+//
+// --untimed leaves the stages unwrapped and reports only the whole: the pipeline's own cost, which bench 1
+// sets beside its ceiling (the wrappers would add 0.1-0.2 µs per call to it).
 //
 // --synchronous overrides PRAGMA synchronous on the store's connection after it opens (an experiment:
 // the service itself uses FULL).
@@ -14,13 +17,14 @@ import { IngestMetrics } from "../src/core/ingest-metrics.ts";
 import { NetworkState } from "../src/core/network-state.ts";
 import { AggregatorStore } from "../src/storage/aggregator-store.ts";
 import { tempDir } from "../test/helpers/aggregator-process.ts";
-import { intArg, strArg } from "./lib/args.ts";
+import { hasFlag, intArg, strArg } from "./lib/args.ts";
 import { log, report, type Figure } from "./lib/result.ts";
 import { ID_ORDER, SUBJECTS, buildTraffic } from "./lib/traffic.ts";
 import { makePipeline } from "./lib/wiring.ts";
 
 const messages = intArg("messages", 1_000_000, 20_000);
 const synchronous = strArg("synchronous");
+const untimed = hasFlag("untimed");
 
 log(`pipeline split: building ${messages.toLocaleString()} messages`);
 const traffic = buildTraffic(messages);
@@ -66,70 +70,74 @@ function timed<A extends unknown[], R>(name: string, fn: (...a: A) => R): (...a:
     }
   };
 }
-const anyStore = store as any;
-anyStore.task = timed("lookup task (index probe, SELECT by rowid + row->record)", store.task.bind(store));
-anyStore.invoice = timed("lookup invoice (index probe, SELECT by rowid + row->record)", store.invoice.bind(store));
-anyStore.commitBatch = timed("store.commitBatch (whole transaction)", store.commitBatch.bind(store));
 const ROW_WRITES = [
   ["insertTask", "  append new task rows"], ["updateTask", "  update task rows in place"],
   ["insertInvoice", "  append new invoice rows"], ["updateInvoice", "  update invoice rows in place"],
   ["putNode", "  upsert node rows"], ["addCounter", "  counter upserts"],
 ] as const;
-for (const [key, label] of ROW_WRITES) {
-  const st = anyStore.st[key];
-  st.run = timed(label, st.run.bind(st));
+/** Wraps each stage of the store, state, admission and batch builder with a timer, from the outside. */
+function instrument(): void {
+  const anyStore = store as any;
+  anyStore.task = timed("lookup task (index probe, SELECT by rowid + row->record)", store.task.bind(store));
+  anyStore.invoice = timed("lookup invoice (index probe, SELECT by rowid + row->record)", store.invoice.bind(store));
+  anyStore.commitBatch = timed("store.commitBatch (whole transaction)", store.commitBatch.bind(store));
+  for (const [key, label] of ROW_WRITES) {
+    const st = anyStore.st[key];
+    st.run = timed(label, st.run.bind(st));
+  }
+  for (const [rows, label] of [[store.tasks, "  task key log + index (rowFor, writeLog, committed)"], [store.invoices, "  invoice key log + index"]] as const) {
+    const r = rows as any;
+    t[label] = 0;
+    for (const m of ["rowFor", "writeLog", "committed"]) {
+      const raw = r[m].bind(r);
+      r[m] = (...a: unknown[]) => {
+        const s = performance.now();
+        try {
+          return raw(...a);
+        } finally {
+          t[label]! += performance.now() - s;
+        }
+      };
+    }
+  }
+  const rawExec = store.db.exec.bind(store.db);
+  t["  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"] = 0;
+  (store.db as any).exec = (sql: string) => {
+    const s = performance.now();
+    try {
+      return rawExec(sql);
+    } finally {
+      t["  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"]! += performance.now() - s;
+    }
+  };
+  (state as any).apply = timed("NetworkState.apply", state.apply.bind(state));
+  const admission = (pipeline as any).admission;
+  if (admission?.check) admission.check = timed("admission.check (limits)", admission.check.bind(admission));
+  const proto = BatchBuilder.prototype as any;
+  const rawEffect = proto.effect;
+  t["BatchBuilder.effect"] = 0;
+  proto.effect = function (this: BatchBuilder) {
+    const s = performance.now();
+    try {
+      return rawEffect.call(this);
+    } finally {
+      t["BatchBuilder.effect"]! += performance.now() - s;
+    }
+  };
+  const rawAdd = proto.add;
+  t["BatchBuilder.add (incl. lookups)"] = 0;
+  proto.add = function (this: BatchBuilder, e: unknown) {
+    const s = performance.now();
+    try {
+      return rawAdd.call(this, e);
+    } finally {
+      t["BatchBuilder.add (incl. lookups)"]! += performance.now() - s;
+    }
+  };
+  const rawFlush = pipeline.flush.bind(pipeline);
+  (pipeline as any).flush = timed("pipeline.flush (batch + commit + apply)", rawFlush);
 }
-for (const [rows, label] of [[store.tasks, "  task key log + index (rowFor, writeLog, committed)"], [store.invoices, "  invoice key log + index"]] as const) {
-  const r = rows as any;
-  t[label] = 0;
-  for (const m of ["rowFor", "writeLog", "committed"]) {
-    const raw = r[m].bind(r);
-    r[m] = (...a: unknown[]) => {
-      const s = performance.now();
-      try {
-        return raw(...a);
-      } finally {
-        t[label]! += performance.now() - s;
-      }
-    };
-  }
-}
-const rawExec = store.db.exec.bind(store.db);
-t["  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"] = 0;
-(store.db as any).exec = (sql: string) => {
-  const s = performance.now();
-  try {
-    return rawExec(sql);
-  } finally {
-    t["  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"]! += performance.now() - s;
-  }
-};
-(state as any).apply = timed("NetworkState.apply", state.apply.bind(state));
-const admission = (pipeline as any).admission;
-if (admission?.check) admission.check = timed("admission.check (limits)", admission.check.bind(admission));
-const proto = BatchBuilder.prototype as any;
-const rawEffect = proto.effect;
-t["BatchBuilder.effect"] = 0;
-proto.effect = function (this: BatchBuilder) {
-  const s = performance.now();
-  try {
-    return rawEffect.call(this);
-  } finally {
-    t["BatchBuilder.effect"]! += performance.now() - s;
-  }
-};
-const rawAdd = proto.add;
-t["BatchBuilder.add (incl. lookups)"] = 0;
-proto.add = function (this: BatchBuilder, e: unknown) {
-  const s = performance.now();
-  try {
-    return rawAdd.call(this, e);
-  } finally {
-    t["BatchBuilder.add (incl. lookups)"]! += performance.now() - s;
-  }
-};
-const rawFlush = pipeline.flush.bind(pipeline);
-(pipeline as any).flush = timed("pipeline.flush (batch + commit + apply)", rawFlush);
+if (!untimed) instrument();
 
 // ---- drive ----
 log(`driving ${n.toLocaleString()} messages through IngestPipeline.accept (db ${dbPath}${synchronous ? `, synchronous=${synchronous}` : ""})`);
@@ -147,29 +155,38 @@ store.close();
 rmSync(dir, { recursive: true, force: true });
 
 const us = (ms: number) => (ms * 1000) / n;
-const flushMs = t["pipeline.flush (batch + commit + apply)"]!;
-const lookupMs = t["lookup task (index probe, SELECT by rowid + row->record)"]! + t["lookup invoice (index probe, SELECT by rowid + row->record)"]!;
-const addMs = t["BatchBuilder.add (incl. lookups)"]!;
-const figures: Figure[] = [
+const whole: Figure[] = [
   { name: "in-process pipeline rate (no NATS)", value: Math.round(n / (totalMs / 1000)), unit: "msgs/s" },
   { name: "total per message", value: us(totalMs), unit: "µs" },
-  { name: "accept outside flush (decode + limits + queue + metrics)", value: us(totalMs - flushMs), unit: "µs" },
-  ...(t["admission.check (limits)"] !== undefined ? [{ name: "  of which admission.check (limits)", value: us(t["admission.check (limits)"]!), unit: "µs" }] : []),
-  { name: "pipeline.flush (batch + commit + apply)", value: us(flushMs), unit: "µs" },
-  { name: "  BatchBuilder.add, excluding lookups", value: us(addMs - lookupMs), unit: "µs" },
-  { name: "  SQLite lookups (task + invoice)", value: us(lookupMs), unit: "µs" },
-  { name: "  BatchBuilder.effect", value: us(t["BatchBuilder.effect"]!), unit: "µs" },
-  { name: "  store.commitBatch (whole transaction: lookups, build, writes)", value: us(t["store.commitBatch (whole transaction)"]!), unit: "µs" },
-  ...[...ROW_WRITES.map(([, label]) => label), "  task key log + index (rowFor, writeLog, committed)", "  invoice key log + index", "  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"]
-    .map((k) => ({ name: `  ${k}`, value: us(t[k]!), unit: "µs" })),
-  { name: "  NetworkState.apply", value: us(t["NetworkState.apply"]!), unit: "µs" },
 ];
-report({
-  bench: "pipeline-split",
-  params: { messages: n, synchronous: synchronous ?? "FULL (service default)", ids: ID_ORDER },
-  figures,
-  notes: [
-    `µs are per inbound message (${n.toLocaleString()} messages, ${calls["lookup task (index probe, SELECT by rowid + row->record)"]!.toLocaleString()} task lookups, ${calls["store.commitBatch (whole transaction)"]} commits, ${(calls["  append new task rows"]! + calls["  update task rows in place"]!).toLocaleString()} task row writes)`,
-    "timing wrappers add about 0.1-0.2 µs per wrapped call",
-  ],
-});
+const params = { messages: n, synchronous: synchronous ?? "FULL (service default)", ids: ID_ORDER, stages: untimed ? "untimed" : "timed" };
+if (untimed) report({ bench: "pipeline-split", params, figures: whole, notes: [`µs are per inbound message (${n.toLocaleString()} messages), no stage timed`] });
+else reportStages();
+
+function reportStages(): void {
+  const flushMs = t["pipeline.flush (batch + commit + apply)"]!;
+  const lookupMs = t["lookup task (index probe, SELECT by rowid + row->record)"]! + t["lookup invoice (index probe, SELECT by rowid + row->record)"]!;
+  const addMs = t["BatchBuilder.add (incl. lookups)"]!;
+  const figures: Figure[] = [
+    ...whole,
+    { name: "accept outside flush (decode + limits + queue + metrics)", value: us(totalMs - flushMs), unit: "µs" },
+    ...(t["admission.check (limits)"] !== undefined ? [{ name: "  of which admission.check (limits)", value: us(t["admission.check (limits)"]!), unit: "µs" }] : []),
+    { name: "pipeline.flush (batch + commit + apply)", value: us(flushMs), unit: "µs" },
+    { name: "  BatchBuilder.add, excluding lookups", value: us(addMs - lookupMs), unit: "µs" },
+    { name: "  SQLite lookups (task + invoice)", value: us(lookupMs), unit: "µs" },
+    { name: "  BatchBuilder.effect", value: us(t["BatchBuilder.effect"]!), unit: "µs" },
+    { name: "  store.commitBatch (whole transaction: lookups, build, writes)", value: us(t["store.commitBatch (whole transaction)"]!), unit: "µs" },
+    ...[...ROW_WRITES.map(([, label]) => label), "  task key log + index (rowFor, writeLog, committed)", "  invoice key log + index", "  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"]
+      .map((k) => ({ name: `  ${k}`, value: us(t[k]!), unit: "µs" })),
+    { name: "  NetworkState.apply", value: us(t["NetworkState.apply"]!), unit: "µs" },
+  ];
+  report({
+    bench: "pipeline-split",
+    params,
+    figures,
+    notes: [
+      `µs are per inbound message (${n.toLocaleString()} messages, ${calls["lookup task (index probe, SELECT by rowid + row->record)"]!.toLocaleString()} task lookups, ${calls["store.commitBatch (whole transaction)"]} commits, ${(calls["  append new task rows"]! + calls["  update task rows in place"]!).toLocaleString()} task row writes)`,
+      "timing wrappers add about 0.1-0.2 µs per wrapped call",
+    ],
+  });
+}

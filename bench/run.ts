@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SMOKE, strArg } from "./lib/args.ts";
-import { RESULT_PREFIX, fmtFigure, table, type BenchResult } from "./lib/result.ts";
+import { fmtFigure, parseResultLine, table, type BenchResult } from "./lib/result.ts";
 
 const BENCHES = [
   { name: "ingest-vs-ceiling", script: "ingest-vs-ceiling.ts", title: "1. ingest vs ceiling" },
@@ -44,7 +44,8 @@ function runOne(bench: (typeof BENCHES)[number]): Promise<Outcome> {
       while ((nl = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        if (line.startsWith(RESULT_PREFIX)) result = JSON.parse(line.slice(RESULT_PREFIX.length));
+        const parsed = parseResultLine(line);
+        if (parsed) result = parsed;
         else process.stderr.write(`${line}\n`);
       }
     });

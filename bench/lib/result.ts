@@ -20,6 +20,11 @@ export interface BenchResult {
 
 export const RESULT_PREFIX = "BENCH_RESULT ";
 
+/** The result a benchmark's output line carries, or null for any other line. */
+export function parseResultLine(line: string): BenchResult | null {
+  return line.startsWith(RESULT_PREFIX) ? (JSON.parse(line.slice(RESULT_PREFIX.length)) as BenchResult) : null;
+}
+
 export function fmt(v: number | string | null, digits = 0): string {
   if (v === null) return "n/a";
   if (typeof v === "string") return v;

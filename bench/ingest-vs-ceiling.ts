@@ -15,7 +15,7 @@
 // --untimed: no NATS, one thread, the service's code and defaults). The service does that work on its main
 // thread too, so 1 / (its µs per message) over the ceiling is the ratio the service would reach if receiving
 // from NATS cost nothing: what no tuning of the receiving side can pass. It is measured a minute after the
-// aggregator's run, so it drifts with the machine as any two runs do. --no-bound skips it.
+// aggregator's run, so it drifts with the machine as any two runs do. --no-pipeline-alone skips it.
 //
 // --profile runs the aggregator under `bun --cpu-prof --cpu-prof-md` and prints where the profile went.
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -35,7 +35,7 @@ const ceilingRuns = intArg("ceiling-runs", 3, 1);
 const baselineTree = strArg("baseline-tree");
 const baselineEnv = envListArg("baseline-env");
 const baselineEnvArg = strArg("baseline-env") ?? "";
-const bound = !hasFlag("no-bound");
+const pipelineAlone = !hasFlag("no-pipeline-alone");
 
 /** µs per message of the pipeline alone over this run's traffic, from bench/pipeline-split.ts --untimed. */
 function pipelineAloneMicros(): number {
@@ -81,7 +81,7 @@ try {
   if (baseline) log(`baseline aggregator (${baselineTree}): ${Math.round(baseline.rate).toLocaleString()} msgs/s, lost ${baseline.lost}`);
 
   let pipelineMicros: number | null = null;
-  if (bound) {
+  if (pipelineAlone) {
     log("the same traffic through the pipeline alone (in-process, no NATS)");
     pipelineMicros = pipelineAloneMicros();
   }

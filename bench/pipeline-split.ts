@@ -57,13 +57,15 @@ const pipeline = makePipeline(store, state, metrics);
 // ---- instrumentation (bench side) ----
 const t: Record<string, number> = {};
 const calls: Record<string, number> = {};
-function timed<A extends unknown[], R>(name: string, fn: (...a: A) => R): (...a: A) => R {
-  t[name] = 0;
-  calls[name] = 0;
-  return (...a: A) => {
+/** Replaces `obj[method]` with a timer around it; several methods may add to one label. */
+function timeMethod(obj: any, method: string, name: string): void {
+  const raw = obj[method];
+  t[name] ??= 0;
+  calls[name] ??= 0;
+  obj[method] = function (this: unknown, ...a: unknown[]) {
     const s = performance.now();
     try {
-      return fn(...a);
+      return raw.apply(this, a);
     } finally {
       t[name]! += performance.now() - s;
       calls[name]!++;
@@ -77,65 +79,20 @@ const ROW_WRITES = [
 ] as const;
 /** Wraps each stage of the store, state, admission and batch builder with a timer, from the outside. */
 function instrument(): void {
-  const anyStore = store as any;
-  anyStore.task = timed("lookup task (index probe, SELECT by rowid + row->record)", store.task.bind(store));
-  anyStore.invoice = timed("lookup invoice (index probe, SELECT by rowid + row->record)", store.invoice.bind(store));
-  anyStore.commitBatch = timed("store.commitBatch (whole transaction)", store.commitBatch.bind(store));
-  for (const [key, label] of ROW_WRITES) {
-    const st = anyStore.st[key];
-    st.run = timed(label, st.run.bind(st));
-  }
+  timeMethod(store, "task", "lookup task (index probe, SELECT by rowid + row->record)");
+  timeMethod(store, "invoice", "lookup invoice (index probe, SELECT by rowid + row->record)");
+  timeMethod(store, "commitBatch", "store.commitBatch (whole transaction)");
+  for (const [key, label] of ROW_WRITES) timeMethod((store as any).st[key], "run", label);
   for (const [rows, label] of [[store.tasks, "  task key log + index (rowFor, writeLog, committed)"], [store.invoices, "  invoice key log + index"]] as const) {
-    const r = rows as any;
-    t[label] = 0;
-    for (const m of ["rowFor", "writeLog", "committed"]) {
-      const raw = r[m].bind(r);
-      r[m] = (...a: unknown[]) => {
-        const s = performance.now();
-        try {
-          return raw(...a);
-        } finally {
-          t[label]! += performance.now() - s;
-        }
-      };
-    }
+    for (const m of ["rowFor", "writeLog", "committed"]) timeMethod(rows, m, label);
   }
-  const rawExec = store.db.exec.bind(store.db);
-  t["  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"] = 0;
-  (store.db as any).exec = (sql: string) => {
-    const s = performance.now();
-    try {
-      return rawExec(sql);
-    } finally {
-      t["  BEGIN/COMMIT (exec; COMMIT syncs the WAL)"]! += performance.now() - s;
-    }
-  };
-  (state as any).apply = timed("NetworkState.apply", state.apply.bind(state));
+  timeMethod(store.db, "exec", "  BEGIN/COMMIT (exec; COMMIT syncs the WAL)");
+  timeMethod(state, "apply", "NetworkState.apply");
   const admission = (pipeline as any).admission;
-  if (admission?.check) admission.check = timed("admission.check (limits)", admission.check.bind(admission));
-  const proto = BatchBuilder.prototype as any;
-  const rawEffect = proto.effect;
-  t["BatchBuilder.effect"] = 0;
-  proto.effect = function (this: BatchBuilder) {
-    const s = performance.now();
-    try {
-      return rawEffect.call(this);
-    } finally {
-      t["BatchBuilder.effect"]! += performance.now() - s;
-    }
-  };
-  const rawAdd = proto.add;
-  t["BatchBuilder.add (incl. lookups)"] = 0;
-  proto.add = function (this: BatchBuilder, e: unknown) {
-    const s = performance.now();
-    try {
-      return rawAdd.call(this, e);
-    } finally {
-      t["BatchBuilder.add (incl. lookups)"]! += performance.now() - s;
-    }
-  };
-  const rawFlush = pipeline.flush.bind(pipeline);
-  (pipeline as any).flush = timed("pipeline.flush (batch + commit + apply)", rawFlush);
+  if (admission?.check) timeMethod(admission, "check", "admission.check (limits)");
+  timeMethod(BatchBuilder.prototype, "effect", "BatchBuilder.effect");
+  timeMethod(BatchBuilder.prototype, "add", "BatchBuilder.add (incl. lookups)");
+  timeMethod(pipeline, "flush", "pipeline.flush (batch + commit + apply)");
 }
 if (!untimed) instrument();
 

@@ -25,7 +25,8 @@ import { envListArg, hasFlag, intArg, strArg } from "./lib/args.ts";
 import { Publisher, runAggregator, runCeiling } from "./lib/ingest.ts";
 import { startBenchNats } from "./lib/nats.ts";
 import { MB } from "./lib/proc.ts";
-import { log, parseResultLine, report, type Figure } from "./lib/result.ts";
+import { log, report, type Figure } from "./lib/result.ts";
+import { runBenchScript } from "./lib/run-script.ts";
 import { summariseProfile } from "./profile-summary.ts";
 import { ID_ORDER, roundMessages } from "./lib/traffic.ts";
 
@@ -38,14 +39,10 @@ const baselineEnvArg = strArg("baseline-env") ?? "";
 const pipelineAlone = !hasFlag("no-pipeline-alone");
 
 /** µs per message of the pipeline alone over this run's traffic, from bench/pipeline-split.ts --untimed. */
-function pipelineAloneMicros(): number {
-  const run = Bun.spawnSync([process.execPath, join(import.meta.dir, "pipeline-split.ts"), "--untimed", "--messages", String(messages)], {
-    stderr: "inherit",
-    env: process.env,
-  });
-  const result = run.stdout.toString().split("\n").map(parseResultLine).find((r) => r !== null);
+async function pipelineAloneMicros(): Promise<number> {
+  const { result, code } = await runBenchScript(join(import.meta.dir, "pipeline-split.ts"), ["--untimed", "--messages", String(messages)]);
   const total = result?.figures.find((f) => f.name === "total per message")?.value;
-  if (run.exitCode !== 0 || typeof total !== "number") throw new Error(`bench/pipeline-split.ts --untimed exited ${run.exitCode} without its total per message`);
+  if (code !== 0 || typeof total !== "number") throw new Error(`bench/pipeline-split.ts --untimed exited ${code} without its total per message`);
   return total;
 }
 
@@ -83,7 +80,7 @@ try {
   let pipelineMicros: number | null = null;
   if (pipelineAlone) {
     log("the same traffic through the pipeline alone (in-process, no NATS)");
-    pipelineMicros = pipelineAloneMicros();
+    pipelineMicros = await pipelineAloneMicros();
   }
 
   const ratio = agg.rate / ceiling.rate;

@@ -3,11 +3,11 @@
 //
 //   bun bench/run.ts [--smoke] [--only ingest-vs-ceiling,stats-cost] [--json results.json]
 //   env: BENCH_SMOKE=1 (every benchmark at its small size); per-benchmark sizes as in each script.
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SMOKE, strArg } from "./lib/args.ts";
-import { fmtFigure, parseResultLine, table, type BenchResult } from "./lib/result.ts";
+import { fmtFigure, table, type BenchResult } from "./lib/result.ts";
+import { runBenchScript } from "./lib/run-script.ts";
 
 const BENCHES = [
   { name: "ingest-vs-ceiling", script: "ingest-vs-ceiling.ts", title: "1. ingest vs ceiling" },
@@ -30,27 +30,13 @@ interface Outcome {
   seconds: number;
 }
 
-function runOne(bench: (typeof BENCHES)[number]): Promise<Outcome> {
+async function runOne(bench: (typeof BENCHES)[number]): Promise<Outcome> {
   const started = performance.now();
-  return new Promise((resolve) => {
-    const args = [join(import.meta.dir, bench.script), ...(SMOKE ? ["--smoke"] : [])];
-    process.stderr.write(`\n### ${bench.title}: bun ${args.map((a) => a.replace(`${import.meta.dir}/`, "bench/")).join(" ")}\n`);
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: process.env });
-    let result: BenchResult | null = null;
-    let buf = "";
-    child.stdout!.on("data", (b: Buffer) => {
-      buf += b.toString();
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        const parsed = parseResultLine(line);
-        if (parsed) result = parsed;
-        else process.stderr.write(`${line}\n`);
-      }
-    });
-    child.once("exit", (code) => resolve({ bench, result, code, seconds: (performance.now() - started) / 1000 }));
-  });
+  const script = join(import.meta.dir, bench.script);
+  const args = SMOKE ? ["--smoke"] : [];
+  process.stderr.write(`\n### ${bench.title}: bun ${["bench/" + bench.script, ...args].join(" ")}\n`);
+  const { result, code } = await runBenchScript(script, args);
+  return { bench, result, code, seconds: (performance.now() - started) / 1000 };
 }
 
 function git(args: string[]): string {

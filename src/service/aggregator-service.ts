@@ -50,7 +50,7 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
   const admission = new Admission(config.limits, (nodeId) => state.nodes.has(nodeId) || store.node(nodeId) !== undefined);
   const pipeline = new IngestPipeline(store, state, metrics, log, admission);
   const heapTrim = await createHeapTrim(config.heapTrimBytes);
-  pipeline.onFlushed = () => heapTrim.check();
+  pipeline.onFlushed = (messages) => heapTrim.check(messages);
   let keeper: NatsConnectionKeeper;
   const cluster = new ClusterRole({
     instanceId: identity.id, leaseMs: config.cluster.leaseMs, replicas: config.jetstream.replicas,

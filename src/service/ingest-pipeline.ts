@@ -66,8 +66,8 @@ export class IngestPipeline {
   dropped = 0;
   /** Told how long each successful batch commit took (the metrics module listens). */
   onCommit?: (ms: number, messages: number) => void;
-  /** Told when a flush has committed and acked everything it took, so nothing of those batches is referenced. */
-  onFlushed?: () => void;
+  /** Told when a flush has committed and acked everything it took (`messages` of them), so nothing of those batches is referenced. */
+  onFlushed?: (messages: number) => void;
 
   constructor(
     private readonly store: AggregatorStore,
@@ -134,6 +134,7 @@ export class IngestPipeline {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    let committed = 0;
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.opts.maxBatch);
       let effect;
@@ -150,6 +151,7 @@ export class IngestPipeline {
         return false;
       }
       this.onCommit?.(performance.now() - started, batch.length);
+      committed += batch.length;
       // Committed: the batch leaves the queue before any ack, so a failing ack cannot replay it.
       this.queue = this.queue.length === batch.length ? [] : this.queue.slice(batch.length);
       this.state.apply(effect);
@@ -161,7 +163,7 @@ export class IngestPipeline {
       }
       this.storageRecovered();
     }
-    this.onFlushed?.();
+    this.onFlushed?.(committed);
     return true;
   }
 

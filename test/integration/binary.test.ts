@@ -62,6 +62,8 @@ test("dist/aggregator runs from any directory and publishes the expected stats",
   });
   try {
     await service.waitReady();
+    // The binary re-executed itself in place with the allocator tuning (src/cli/allocator-tuning.ts).
+    expect(readFileSync(`/proc/${service.pid}/environ`, "utf8").split("\0")).toContain("MIMALLOC_PURGE_HOLES=0");
     const first = await client.nextStats();
     expect(first.data.totalTasks).toBe(0);
 

@@ -53,6 +53,55 @@ test("a runtime without a synchronous collection, or HEAP_TRIM_MB=0: check() doe
   expect(off.collections).toBe(0);
 });
 
+function withYoung(everyMessages: number) {
+  const heap = { used: 20 * MB };
+  const made: string[] = [];
+  const trim = new HeapTrim({
+    headroomBytes: 32 * MB,
+    heapUsed: () => heap.used,
+    collect: () => {
+      made.push("full");
+      heap.used = 22 * MB;
+    },
+    collectYoung: () => void made.push("young"),
+    youngEveryMessages: everyMessages,
+  });
+  return { heap, trim, made };
+}
+
+test("a young collection once the messages committed since the last collection reach the threshold", () => {
+  const { trim, made } = withYoung(4000);
+  trim.check(2500);
+  expect(made).toEqual([]);
+  trim.check(1500);
+  expect(made).toEqual(["young"]);
+  trim.check(3999);
+  expect(made).toEqual(["young"]);
+  trim.check(1);
+  expect(made).toEqual(["young", "young"]);
+  expect(trim.youngCollections).toBe(2);
+  expect(trim.collections).toBe(0);
+});
+
+test("a full collection stands for the young one and restarts its count", () => {
+  const { heap, trim, made } = withYoung(4000);
+  trim.check(3000);
+  heap.used = 60 * MB;
+  trim.check(3000); // due for both: only the full one runs
+  expect(made).toEqual(["full"]);
+  trim.check(3999);
+  expect(made).toEqual(["full"]);
+  trim.check(1);
+  expect(made).toEqual(["full", "young"]);
+});
+
+test("HEAP_TRIM_MB=0 turns the young collections off too", () => {
+  let young = 0;
+  const off = new HeapTrim({ headroomBytes: 0, heapUsed: () => 0, collect: undefined, collectYoung: () => void young++, youngEveryMessages: 1 });
+  off.check(1_000_000);
+  expect(young).toBe(0);
+});
+
 /** A batch's objects, held long enough to reach the old generation, as the pipeline's queue holds them. */
 const queue: { held: { id: string; n: number }[] | null } = { held: null };
 

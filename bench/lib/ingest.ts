@@ -150,6 +150,7 @@ export interface AggregatorResult {
   cores: string;
   /** Full collections the service asked for between batches, and their total time (null: a tree without them). */
   heapTrims: { count: number; ms: number } | null;
+  youngCollections: { count: number; ms: number } | null;
   restRss: number | null;
   exitCode: number | null;
   dbPath: string;
@@ -241,6 +242,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
       cpuSeconds: coreUse.serviceCpuSeconds,
       cores: coreUse.line,
       heapTrims: typeof m.memory?.heapTrims === "number" ? { count: m.memory.heapTrims, ms: m.memory.heapTrimMs } : null,
+      youngCollections: typeof m.memory?.youngCollections === "number" ? { count: m.memory.youngCollections, ms: m.memory.youngCollectionMs } : null,
       rowsOk: rows.tasks === ex.tasks && rows.finishedTasks === ex.tasks && rows.invoices === ex.invoices && rows.nodes === ex.nodes,
       peakRss,
       vmHwm,

@@ -19,6 +19,7 @@ export interface ServiceSnapshot {
   redelivered: number;
   /** Full collections the heap trim asked for between batches, and their time. */
   heapTrims: { count: number; seconds: number };
+  youngCollections: { count: number; seconds: number };
   natsConnected: boolean;
   storageWritable: boolean;
   /** This instance's own last publish (a standby's stays null). */

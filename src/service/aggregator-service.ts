@@ -89,6 +89,7 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
     consumerPending: ingestStatus?.mode === "jetstream" ? (ingestStatus.pending ?? null) : null,
     dropped: pipeline.dropped, redelivered: pipeline.redelivered,
     heapTrims: { count: heapTrim.collections, seconds: heapTrim.collectingMs / 1000 },
+    youngCollections: { count: heapTrim.youngCollections, seconds: heapTrim.youngCollectingMs / 1000 },
     natsConnected: keeper.state.connected, storageWritable: pipeline.storage.writable,
     lastPublishAt: publisher.lastPublishedAt, lastPublishSeenAt: cluster.lastPublishSeen(publisher.lastPublishedAt),
     publishReasons: cluster.publishReasons(Date.now(), publisher.lastPublishedAt), identity: serviceIdentity(),
@@ -122,7 +123,7 @@ export async function startAggregator(config: Config, log: Logger): Promise<Runn
         ...cluster.status(),
         ingest: metrics.total(), mode: ingestStatus, waiting: pipeline.pending, dropped: pipeline.dropped, redelivered: pipeline.redelivered,
         nodesInMemory: state.nodes.size, rateLimitedNodesTracked: admission.trackedNodes,
-        memory: { heapUsedBytes: mem.heapUsed, rssBytes: mem.rss, heapTrims: heapTrim.collections, heapTrimMs: Math.round(heapTrim.collectingMs) }, uptimeMs: Date.now() - started,
+        memory: { heapUsedBytes: mem.heapUsed, rssBytes: mem.rss, heapTrims: heapTrim.collections, heapTrimMs: Math.round(heapTrim.collectingMs), youngCollections: heapTrim.youngCollections, youngCollectionMs: Math.round(heapTrim.youngCollectingMs) }, uptimeMs: Date.now() - started,
       };
     },
     lastStats: () => publisher.lastMessage,

@@ -16,7 +16,7 @@ async function exposition(): Promise<string> {
   const metrics = new ServiceMetrics({
     snapshot: () => ({
       ingest: { received: 1, accepted: 1, duplicates: 0, invalid: 0, invalidByReason: {}, rejected: 0, rejectedByReason: {}, unknownVersions: 0, slowestMessageMs: 0 },
-      mode: "core", waiting: 0, consumerPending: null, dropped: 0, redelivered: 0, heapTrims: { count: 0, seconds: 0 }, natsConnected: true, storageWritable: true,
+      mode: "core", waiting: 0, consumerPending: null, dropped: 0, redelivered: 0, heapTrims: { count: 0, seconds: 0 }, youngCollections: { count: 0, seconds: 0 }, natsConnected: true, storageWritable: true,
       lastPublishAt: Date.now(), lastPublishSeenAt: Date.now(), publishReasons: [], identity: { role: "single", instanceId: "test-instance" },
     }),
     lastStats: () => ({ version: "1.0", type: "network_stats", timestamp: new Date().toISOString(), data: EXPECTED }),

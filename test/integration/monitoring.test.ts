@@ -24,6 +24,8 @@ const PROMISED: Record<string, "counter" | "gauge" | "histogram"> = {
   truebit_aggregator_batch_commit_duration_seconds: "histogram",
   truebit_aggregator_heap_trims_total: "counter",
   truebit_aggregator_heap_trim_seconds_total: "counter",
+  truebit_aggregator_young_collections_total: "counter",
+  truebit_aggregator_young_collection_seconds_total: "counter",
   truebit_aggregator_stats_build_duration_seconds: "histogram",
   truebit_aggregator_stats_publish_duration_seconds: "histogram",
   process_cpu_seconds_total: "counter",

@@ -2,9 +2,9 @@
 //
 // Why: Bun's mimalloc hands the free blocks inside pages still in use back to the kernel whenever
 // the event loop idles, and under ingest the loop idles between socket reads. The next burst of
-// messages reuses those blocks, so each comes back as a page fault. On a VM a fault costs
-// microseconds; in bench 1 this churn was about a tenth of the service's CPU per message. The
-// allocator reads its options only when the process starts, hence the re-exec. Whole free pages
+// messages reuses those blocks, so each comes back as a page fault, ~10 µs on the test VM. With the
+// holes kept, bench 1 measured 3-6% less CPU per message (BENCHMARKS.md). The allocator reads its
+// options only when the process starts, hence the re-exec. Whole free pages
 // are still returned after mimalloc's usual delay, so the memory at rest stays that of a process
 // that purges.
 import { readFileSync } from "node:fs";
@@ -48,7 +48,6 @@ export async function reexecWithAllocatorEnv(env: Readonly<Record<string, string
     libc.symbols.execve(ptr(path), ptr(argvPtrs), ptr(envpPtrs));
     // Still here: execve refused (a sandbox, a removed binary). Run untuned rather than not at all.
     libc.close();
-    void [argBufs, envBufs];
   } catch {
     // No FFI in this build, no /proc: the same, run untuned.
   }

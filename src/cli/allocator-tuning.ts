@@ -46,6 +46,8 @@ export async function reexecWithAllocatorEnv(env: Readonly<Record<string, string
     const path = Buffer.from("/proc/self/exe\0", "latin1");
     const libc = dlopen("libc.so.6", { execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 } });
     libc.symbols.execve(ptr(path), ptr(argvPtrs), ptr(envpPtrs));
+    // The pointer arrays hold raw addresses: this use keeps the strings they point to alive until execve has read them.
+    void [argBufs, envBufs];
     // Still here: execve refused (a sandbox, a removed binary). Run untuned rather than not at all.
     libc.close();
   } catch {

@@ -4,9 +4,8 @@
 // the event loop idles, and under ingest the loop idles between socket reads. The next burst of
 // messages reuses those blocks, so each comes back as a page fault, ~10 µs on the test VM. With the
 // holes kept, bench 1 measured 3-6% less CPU per message (BENCHMARKS.md). The allocator reads its
-// options only when the process starts, hence the re-exec. Whole free pages
-// are still returned after mimalloc's usual delay, so the memory at rest stays that of a process
-// that purges.
+// options only when the process starts, hence the re-exec. Whole free pages are still returned after
+// mimalloc's usual delay, so the memory at rest stays that of a process that purges.
 import { readFileSync } from "node:fs";
 import { currentRuntime } from "../runtime.ts";
 
@@ -18,10 +17,11 @@ export function missingAllocatorEnv(env: Readonly<Record<string, string | undefi
   return Object.entries(ALLOCATOR_ENV).filter(([name]) => env[name] === undefined);
 }
 
-/** A NUL-separated /proc file (cmdline, environ) as its entries. */
-function procEntries(file: string): string[] {
-  const text = readFileSync(file, "latin1");
-  return text.split("\0").filter((s, i, all) => !(s === "" && i === all.length - 1));
+/** A process's NUL-terminated /proc file (`/proc/PID/cmdline`, `/proc/PID/environ`) as its entries. */
+export function procEntries(file: string): string[] {
+  const entries = readFileSync(file, "latin1").split("\0");
+  if (entries.at(-1) === "") entries.pop();
+  return entries;
 }
 
 /**

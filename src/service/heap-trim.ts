@@ -54,9 +54,7 @@ export class HeapTrim {
     if (this.opts.headroomBytes <= 0) return;
     this.committedSinceYoung += committed;
     if (this.opts.collect && this.opts.heapUsed() >= this.floor + this.opts.headroomBytes) {
-      const started = this.now();
-      this.opts.collect();
-      this.collectingMs += this.now() - started;
+      this.collectingMs += this.timed(this.opts.collect);
       this.collections++;
       this.floor = this.opts.heapUsed();
       this.committedSinceYoung = 0; // a full collection is also a young one
@@ -64,11 +62,16 @@ export class HeapTrim {
     }
     const every = this.opts.youngEveryMessages ?? YOUNG_EVERY_MESSAGES;
     if (!this.opts.collectYoung || this.committedSinceYoung < every) return;
-    const started = this.now();
-    this.opts.collectYoung();
-    this.youngCollectingMs += this.now() - started;
+    this.youngCollectingMs += this.timed(this.opts.collectYoung);
     this.youngCollections++;
     this.committedSinceYoung = 0;
+  }
+
+  /** Runs one collection and answers how long it took, in milliseconds. */
+  private timed(collect: () => void): number {
+    const started = this.now();
+    collect();
+    return this.now() - started;
   }
 }
 

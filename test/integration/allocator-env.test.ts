@@ -1,8 +1,7 @@
 // `aggregator run` re-executes itself once, in place, with Bun's allocator told not to purge page holes; an operator's own value wins.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ALLOCATOR_ENV, missingAllocatorEnv } from "../../src/cli/allocator-tuning.ts";
+import { ALLOCATOR_ENV, missingAllocatorEnv, procEntries } from "../../src/cli/allocator-tuning.ts";
 import { AggregatorProcess, PROJECT_ROOT, tempDir } from "../helpers/aggregator-process.ts";
 import { TestNatsServer } from "../helpers/nats-server.ts";
 
@@ -16,9 +15,8 @@ afterAll(async () => {
 
 /** The environment and arguments a running process has now, as the kernel reports them. */
 function proc(pid: number): { env: Map<string, string>; argv: string[] } {
-  const entries = (file: string) => readFileSync(`/proc/${pid}/${file}`, "utf8").split("\0").filter((s) => s !== "");
-  const env = new Map(entries("environ").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)] as const));
-  return { env, argv: entries("cmdline") };
+  const env = new Map(procEntries(`/proc/${pid}/environ`).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)] as const));
+  return { env, argv: procEntries(`/proc/${pid}/cmdline`) };
 }
 
 test("only the variables the environment lacks are added", () => {

@@ -8,6 +8,7 @@ import { FederationClient } from "../helpers/federation-client.ts";
 import { TestNatsServer } from "../helpers/nats-server.ts";
 import { ALL_MESSAGES, EXPECTED } from "../helpers/scripted-federation.ts";
 import { BINARY, ensureBuilt } from "../runtimes/built-artifacts.ts";
+import { procEntries } from "../../src/cli/allocator-tuning.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 let buildOutput = "";
@@ -63,7 +64,7 @@ test("dist/aggregator runs from any directory and publishes the expected stats",
   try {
     await service.waitReady();
     // The binary re-executed itself in place with the allocator tuning (src/cli/allocator-tuning.ts).
-    expect(readFileSync(`/proc/${service.pid}/environ`, "utf8").split("\0")).toContain("MIMALLOC_PURGE_HOLES=0");
+    expect(procEntries(`/proc/${service.pid}/environ`)).toContain("MIMALLOC_PURGE_HOLES=0");
     const first = await client.nextStats();
     expect(first.data.totalTasks).toBe(0);
 

@@ -50,6 +50,8 @@ interface Run {
   cores?: string;
   /** Batches committed and the time spent committing them (from /metrics). */
   commits?: string;
+  /** The collections the service asked for between batches (from /api/status), when its tree has them. */
+  collections?: string;
 }
 
 /** A new, empty stream, as the service would create it (src/nats/jetstream-source.ts), under another name. */
@@ -119,7 +121,11 @@ async function runAggregator(url: string, jsm: JetStreamManager, consumer: strin
     const commits = await commitTimes(svc);
     await publishing;
     const peakRss = Math.max(sampler.stop(), procMemory(svc.pid!)?.hwm ?? 0);
-    run = { rate: m.ingest.received / ((ackedAt - firstAt) / 1000), elapsedMs: ackedAt - firstAt, received: m.ingest.received, accepted: m.ingest.accepted, peakRss, cpuSeconds: coreUse.serviceCpuSeconds, cores: coreUse.line, commits };
+    const mem = m.memory ?? {};
+    const collections = typeof mem.youngCollections === "number"
+      ? `collections between batches: ${mem.heapTrims} full (${Math.round(mem.heapTrimMs)} ms), ${mem.youngCollections} young (${Math.round(mem.youngCollectionMs)} ms)`
+      : undefined;
+    run = { rate: m.ingest.received / ((ackedAt - firstAt) / 1000), elapsedMs: ackedAt - firstAt, received: m.ingest.received, accepted: m.ingest.accepted, peakRss, cpuSeconds: coreUse.serviceCpuSeconds, cores: coreUse.line, commits, collections };
   } finally {
     await svc.stop("SIGTERM");
   }
@@ -187,7 +193,8 @@ try {
         { name: `${mode}: baseline aggregator CPU time per message (user + system)`, value: Number((((base.cpuSeconds ?? 0) / messages) * 1e6).toFixed(2)), unit: "µs" },
       );
     }
-    notes.push(`${mode}: aggregator, first delivery to last ack: ${agg.commits}; CPU ${agg.cores}`);
+    notes.push(`${mode}: aggregator, first delivery to last ack: ${agg.commits}; ${agg.collections ? `${agg.collections}; ` : ""}CPU ${agg.cores}`);
+    if (base) notes.push(`${mode}: baseline aggregator, first delivery to last ack: ${base.commits}; ${base.collections ? `${base.collections}; ` : ""}CPU ${base.cores}`);
     notes.push(`${mode}: bare explicit received ${explicit.received}, bare none ${none.received}; aggregator received ${agg.received}, accepted ${agg.accepted}; rows ${JSON.stringify(agg.rows)}`);
   }
   const cpuprofile = profileDir && readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));

@@ -6,8 +6,8 @@
  * sequence order and finish in the same order, but a redelivery, or a message the pipeline could not
  * take yet, breaks that order; this keeps the cumulative ack behind any such message.
  *
- * `T` is whatever the caller acks with (a JsMsg): the frontier hands back the one of the highest
- * sequence it may ack. Pure bookkeeping: no I/O, no timers.
+ * `T` is whatever the caller acks with (a delivery's reply subject): the frontier hands back the one
+ * of the highest sequence it may ack. Pure bookkeeping: no I/O, no timers.
  */
 export class AckFrontier<T> {
   /** Unfinished sequences, ascending, from `head` on (a sorted queue that is compacted now and then). */

@@ -2,7 +2,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
   AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager,
-  type ConsumerInfo, type ConsumerMessages, type JetStreamManager, type JsMsg, type StreamConfig,
+  type ConsumerInfo, type ConsumerMessages, type JetStreamManager, type StreamConfig,
 } from "@nats-io/jetstream";
 import type { JetStreamSettings } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
@@ -19,6 +19,8 @@ export const MAX_ACK_PENDING = 100_000;
 // After a crash, what the dead process held is redelivered once this expires: short enough for quick restarts.
 const ACK_WAIT_MS = 10_000;
 const PULL_BATCH = 2_000;
+/** What JsMsg.ack() sends to a delivery's reply subject. */
+const ACK = new TextEncoder().encode("+ACK");
 
 export class JetStreamUnavailable extends Error {
   override name = "JetStreamUnavailable";
@@ -137,10 +139,15 @@ async function prepareConsumer(jsm: JetStreamManager, s: JetStreamSettings, name
 /** Waits this long before trying a failed resync again. */
 const RESYNC_RETRY_MS = 1000;
 
-/** One run of `consume()` on one incarnation of the consumer, with the frontier of what it delivered. */
+/**
+ * One run of `consume()` on one incarnation of the consumer, with the frontier of what it delivered.
+ * The frontier holds each delivery's reply subject, which is all an ack needs, and never the JsMsg:
+ * a JsMsg held until its batch commits outlives the young collections, and so does the socket read
+ * its payload is a view of.
+ */
 interface Reading {
   messages: ConsumerMessages;
-  frontier: AckFrontier<JsMsg>;
+  frontier: AckFrontier<string>;
   /** The delivery sequence we expect next. */
   nextDseq: number;
   /** Replaced by a newer reading: its acks would name the new consumer's sequences, so it sends none. */
@@ -167,32 +174,33 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
   let stopped = false;
   let resyncing: Promise<void> | null = null;
 
-  const ack = (m: JsMsg, seq: number) => {
+  /** Acks the delivery whose reply subject is `reply`, on the connection it came in on, as JsMsg.ack() does. */
+  const ack = (reply: string, seq: number) => {
     try {
-      m.ack();
+      nc.publish(reply, ACK);
       if (seq > lastAckedSeq) lastAckedSeq = seq;
     } catch {
       // the connection closed: the server redelivers, and repeats are recognised
     }
   };
   const ackNow = (r: Reading) => {
-    const m = r.frontier.take();
-    if (m && !r.retired) ack(m, r.frontier.acked);
+    const reply = r.frontier.take();
+    if (reply !== null && !r.retired) ack(reply, r.frontier.acked);
   };
 
   const read = async (): Promise<Reading> => {
     const info = await prepareConsumer(jsm, s, name, batchAcks, resume, log);
     const consumer = await js.consumers.get(s.stream, name);
     let ackScheduled = false;
-    const r: Reading = { messages: undefined as unknown as ConsumerMessages, frontier: new AckFrontier<JsMsg>(), nextDseq: info.delivered.consumer_seq + 1, retired: false };
+    const r: Reading = { messages: undefined as unknown as ConsumerMessages, frontier: new AckFrontier<string>(), nextDseq: info.delivered.consumer_seq + 1, retired: false };
     // Everything the pipeline finishes in one go (a committed batch) is covered by one ack, sent
     // once it is done; at once when nothing delivered is left open (a caught-up pipeline, shutdown).
-    const finished = (seq: number, m: JsMsg) => {
+    const finished = (seq: number, reply: string) => {
       if (!batchAcks) {
-        ack(m, seq);
+        ack(reply, seq);
         return;
       }
-      r.frontier.finish(seq, m);
+      r.frontier.finish(seq, reply);
       if (r.frontier.openCount === 0) ackNow(r);
       else if (!ackScheduled) {
         ackScheduled = true;
@@ -202,12 +210,15 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
         });
       }
     };
+    // Made outside the callback, so that the closure holds a sequence and a string, never the delivery.
+    const whenDone = (seq: number, reply: string) => () => finished(seq, reply);
     r.messages = await consumer.consume({
       max_messages: PULL_BATCH,
       callback: (m) => {
         if (r.retired) return; // delivered again by the reading that replaced this one
         // JsMsg's implementation has `reply` (its own getters read it); the interface does not declare it.
-        const delivery = parseAckSubject((m as unknown as { reply?: string }).reply ?? "");
+        const reply = (m as unknown as { reply?: string }).reply ?? "";
+        const delivery = parseAckSubject(reply);
         const seq = delivery?.seq ?? m.seq;
         const dseq = delivery?.dseq ?? m.info.deliverySequence;
         if (batchAcks) {
@@ -225,18 +236,18 @@ export async function consumeJetStream(nc: NatsConnection, s: JetStreamSettings,
           const stored = r.frontier.isFinished(seq);
           r.frontier.delivered(seq);
           if (stored) {
-            finished(seq, m);
+            finished(seq, reply);
             return;
           }
         }
         // An operator's stream over "truebit.>" also holds our own stats: not an inbound message.
         if (m.subject === STATS_SUBJECT) {
-          finished(seq, m);
+          finished(seq, reply);
           return;
         }
         // Server time, so a backlog replayed after downtime lands where it happened.
         const at = delivery?.atMs ?? Number(m.timestampNanos / 1_000_000n);
-        handle(m.subject, m.data, at, () => finished(seq, m), seq);
+        handle(m.subject, m.data, at, whenDone(seq, reply), seq);
       },
     });
     return r;

@@ -125,7 +125,7 @@ try {
   const notes = [
     `ceiling runs (msgs/s): ${ceilings.map((c) => Math.round(c.rate)).join(", ")}; subscriber-side span of the median run ${ceiling.subscriberSpanMs} ms`,
     `expected rows: tasks ${publisher.ready.expected.tasks}, invoices ${publisher.ready.expected.invoices}, nodes ${publisher.ready.expected.nodes}; found ${JSON.stringify(agg.rows)}`,
-    `aggregator heap trims (full collections between batches): ${agg.heapTrims ? `${agg.heapTrims.count}, ${agg.heapTrims.ms} ms in all` : "none in this tree"}; young collections: ${agg.youngCollections ? `${agg.youngCollections.count}, ${agg.youngCollections.ms} ms in all` : "none in this tree"}`,
+    `aggregator ${agg.collections}`,
     `ceiling (median run) CPU ${ceiling.cores}`,
     `aggregator CPU ${agg.cores}`,
     ...(baseline ? [`baseline aggregator CPU ${baseline.cores}`] : []),

@@ -27,7 +27,7 @@ import { Publisher, countRows } from "./lib/ingest.ts";
 import { startBenchNats } from "./lib/nats.ts";
 import { CoreLedger, MB, RssSampler, procMemory } from "./lib/proc.ts";
 import { log, report, type Figure } from "./lib/result.ts";
-import { serviceStatus } from "./lib/service-status.ts";
+import { collectionsLine, serviceStatus } from "./lib/service-status.ts";
 import { summariseProfile } from "./profile-summary.ts";
 import { ID_ORDER, roundMessages } from "./lib/traffic.ts";
 
@@ -50,7 +50,7 @@ interface Run {
   cores?: string;
   /** Batches committed and the time spent committing them (from /metrics). */
   commits?: string;
-  /** The collections the service asked for between batches (from /api/status), when its tree has them. */
+  /** The collections the service asked for between batches (collectionsLine). */
   collections?: string;
 }
 
@@ -121,10 +121,7 @@ async function runAggregator(url: string, jsm: JetStreamManager, consumer: strin
     const commits = await commitTimes(svc);
     await publishing;
     const peakRss = Math.max(sampler.stop(), procMemory(svc.pid!)?.hwm ?? 0);
-    const mem = m.memory ?? {};
-    const collections = typeof mem.youngCollections === "number"
-      ? `collections between batches: ${mem.heapTrims} full (${Math.round(mem.heapTrimMs)} ms), ${mem.youngCollections} young (${Math.round(mem.youngCollectionMs)} ms)`
-      : undefined;
+    const collections = collectionsLine(m);
     run = { rate: m.ingest.received / ((ackedAt - firstAt) / 1000), elapsedMs: ackedAt - firstAt, received: m.ingest.received, accepted: m.ingest.accepted, peakRss, cpuSeconds: coreUse.serviceCpuSeconds, cores: coreUse.line, commits, collections };
   } finally {
     await svc.stop("SIGTERM");
@@ -193,8 +190,8 @@ try {
         { name: `${mode}: baseline aggregator CPU time per message (user + system)`, value: Number((((base.cpuSeconds ?? 0) / messages) * 1e6).toFixed(2)), unit: "µs" },
       );
     }
-    notes.push(`${mode}: aggregator, first delivery to last ack: ${agg.commits}; ${agg.collections ? `${agg.collections}; ` : ""}CPU ${agg.cores}`);
-    if (base) notes.push(`${mode}: baseline aggregator, first delivery to last ack: ${base.commits}; ${base.collections ? `${base.collections}; ` : ""}CPU ${base.cores}`);
+    notes.push(`${mode}: aggregator, first delivery to last ack: ${agg.commits}; ${agg.collections}; CPU ${agg.cores}`);
+    if (base) notes.push(`${mode}: baseline aggregator, first delivery to last ack: ${base.commits}; ${base.collections}; CPU ${base.cores}`);
     notes.push(`${mode}: bare explicit received ${explicit.received}, bare none ${none.received}; aggregator received ${agg.received}, accepted ${agg.accepted}; rows ${JSON.stringify(agg.rows)}`);
   }
   const cpuprofile = profileDir && readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));

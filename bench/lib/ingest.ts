@@ -8,7 +8,7 @@ import { LineChild } from "./child.ts";
 import type { BenchNats } from "./nats.ts";
 import { CoreLedger, RssSampler, procMemory } from "./proc.ts";
 import { log } from "./result.ts";
-import { serviceStatus } from "./service-status.ts";
+import { collectionsLine, serviceStatus } from "./service-status.ts";
 import type { Expected } from "./traffic.ts";
 
 const HERE = import.meta.dir;
@@ -148,9 +148,8 @@ export interface AggregatorResult {
   cpuSeconds: number;
   /** Where the two cores went from the first publish to the last commit (CoreLedger). */
   cores: string;
-  /** Full collections the service asked for between batches, and their total time (null: a tree without them). */
-  heapTrims: { count: number; ms: number } | null;
-  youngCollections: { count: number; ms: number } | null;
+  /** The full and young collections the service asked for between batches (collectionsLine). */
+  collections: string;
   restRss: number | null;
   exitCode: number | null;
   dbPath: string;
@@ -241,8 +240,7 @@ export async function runAggregator(nats: BenchNats, publisher: Publisher, opts:
       rows,
       cpuSeconds: coreUse.serviceCpuSeconds,
       cores: coreUse.line,
-      heapTrims: typeof m.memory?.heapTrims === "number" ? { count: m.memory.heapTrims, ms: m.memory.heapTrimMs } : null,
-      youngCollections: typeof m.memory?.youngCollections === "number" ? { count: m.memory.youngCollections, ms: m.memory.youngCollectionMs } : null,
+      collections: collectionsLine(m),
       rowsOk: rows.tasks === ex.tasks && rows.finishedTasks === ex.tasks && rows.invoices === ex.invoices && rows.nodes === ex.nodes,
       peakRss,
       vmHwm,

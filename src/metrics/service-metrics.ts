@@ -103,7 +103,7 @@ export class ServiceMetrics {
     readCounter(r, "truebit_aggregator_messages_redelivered_total", "JetStream redeliveries of messages still held", () => view().redelivered);
     readCounter(r, "truebit_aggregator_heap_trims_total", "Full garbage collections asked for between batches (HEAP_TRIM_MB)", () => view().heapTrims.count);
     readCounter(r, "truebit_aggregator_heap_trim_seconds_total", "Time spent in those collections", () => view().heapTrims.seconds);
-    readCounter(r, "truebit_aggregator_young_collections_total", "Young-generation collections asked for between batches, one per 4,000 messages committed (HEAP_TRIM_MB)", () => view().youngCollections.count);
+    readCounter(r, "truebit_aggregator_young_collections_total", "Young-generation collections asked for between batches, one every few thousand messages committed (HEAP_TRIM_MB)", () => view().youngCollections.count);
     readCounter(r, "truebit_aggregator_young_collection_seconds_total", "Time spent in those collections", () => view().youngCollections.seconds);
 
     readGauge(r, "truebit_aggregator_messages_waiting", "Valid messages held for the next commit", () => view().waiting);

@@ -40,10 +40,12 @@ export class HeapTrim {
   youngCollections = 0;
   youngCollectingMs = 0;
   private committedSinceYoung = 0;
+  private readonly youngEvery: number;
 
   constructor(private readonly opts: HeapTrimOptions) {
     this.floor = opts.heapUsed();
     this.now = opts.now ?? (() => performance.now());
+    this.youngEvery = opts.youngEveryMessages ?? YOUNG_EVERY_MESSAGES;
   }
 
   /**
@@ -60,8 +62,7 @@ export class HeapTrim {
       this.committedSinceYoung = 0; // a full collection is also a young one
       return;
     }
-    const every = this.opts.youngEveryMessages ?? YOUNG_EVERY_MESSAGES;
-    if (!this.opts.collectYoung || this.committedSinceYoung < every) return;
+    if (!this.opts.collectYoung || this.committedSinceYoung < this.youngEvery) return;
     this.youngCollectingMs += this.timed(this.opts.collectYoung);
     this.youngCollections++;
     this.committedSinceYoung = 0;

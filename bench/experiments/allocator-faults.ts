@@ -6,10 +6,10 @@
 // Part 2 decodes 300k bench payloads (UTF-8 only, as decode.ts does before JSON.parse) per round, rotating over 3,000 of
 // them, after a Bun.gc(true) (which makes mimalloc return what it freed) and with a 140 MB buffer held, as a process
 // with a large heap has. The page faults of the whole process are in /proc/self/stat.
-import { readFileSync } from "node:fs";
+import { procMinorFaults } from "../lib/proc.ts";
 import { buildTraffic } from "../lib/traffic.ts";
 
-const minorFaults = () => Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ")[7]);
+const minorFaults = () => procMinorFaults(process.pid);
 
 for (let round = 0; round < 3; round++) {
   const pages = 100_000;

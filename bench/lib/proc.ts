@@ -27,20 +27,22 @@ export function procCpuSeconds(pid: number): number {
 
 /** Minor page faults a process has taken so far, its threads included (~10 µs each on a VM like this one); NaN once it is gone. */
 export function procMinorFaults(pid: number): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[7]);
-  } catch {
-    return NaN;
-  }
+  const f = statFields(`/proc/${pid}/stat`);
+  return f ? Number(f[7]) : NaN;
 }
 
 /** User + system CPU seconds from a /proc stat file (a process's or one thread's); NaN once it is gone. */
 function cpuSecondsOf(path: string): number {
+  const f = statFields(path);
+  return f ? (Number(f[11]) + Number(f[12])) / 100 : NaN;
+}
+
+/** The fields of a /proc stat file after the command name (index 0 is the state); null once the process is gone. */
+function statFields(path: string): string[] | null {
   try {
-    const f = readFileSync(path, "utf8").split(") ")[1]!.split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
+    return readFileSync(path, "utf8").split(") ")[1]!.split(" ");
   } catch {
-    return NaN;
+    return null;
   }
 }
 

@@ -18,6 +18,8 @@ export interface PublisherReady {
   bytes: number;
   buildMs: number;
   expected: Expected;
+  /** Messages per flush window (0: unpaced, the publisher before 2026-12-06). */
+  window: number;
 }
 
 export interface PublishDone {
@@ -34,7 +36,7 @@ export class Publisher {
   static async start(natsUrl: string, messages: number): Promise<Publisher> {
     const child = new LineChild(join(HERE, "publisher-child.ts"), [natsUrl, String(messages)]);
     const ready = await child.next<PublisherReady>("READY");
-    log(`publisher ${child.pid}: ${ready.messages.toLocaleString()} messages pre-built (${(ready.bytes / 1e6).toFixed(0)} MB) in ${(ready.buildMs / 1000).toFixed(1)} s`);
+    log(`publisher ${child.pid}: ${ready.messages.toLocaleString()} messages pre-built (${(ready.bytes / 1e6).toFixed(0)} MB) in ${(ready.buildMs / 1000).toFixed(1)} s, ${ready.window ? `flushed every ${ready.window.toLocaleString()}` : "unpaced"}`);
     return new Publisher(child, ready);
   }
 

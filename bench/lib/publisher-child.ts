@@ -41,6 +41,7 @@ readCommands(async (line) => {
       } else if (i % YIELD_EVERY === YIELD_EVERY - 1) await tick();
     }
     const loopDoneAt = Date.now();
+    await windowBefore;
     await nc.flush();
     const flushedAt = Date.now();
     reply("DONE", { published: n, firstAt, loopDoneAt, flushedAt, bytes: traffic.bytes });

@@ -7,8 +7,8 @@ import { SUBJECTS, buildTraffic } from "./traffic.ts";
 const [url, count] = process.argv.slice(2);
 // The publisher stands in for monitors on other machines, so it must not take CPU from the subscriber
 // under test. Unpaced, nats.js keeps writing into a socket the server has stopped reading (it holds a
-// producer back while a subscriber lags), and the publisher burned 4.2-4.6 s of CPU per 1M messages
-// against a slow subscriber instead of 0.9 s (BENCHMARKS.md, 2026-12-06). So it keeps at most two
+// producer back while a subscriber lags), and the publisher burned 3.7-5.2 s of CPU per 1M messages
+// against the service instead of 0.9-1.0 s (BENCHMARKS.md, 2026-12-06, afternoon). So it keeps at most two
 // windows in flight: a flush (PING/PONG) closes each window, and the next window waits for the one
 // before to come back, which never lets the pipe run dry. BENCH_PUBLISH_WINDOW=0 restores the earlier
 // publisher (a yield every 2,000 messages, no pacing) for comparisons with older figures.
@@ -32,13 +32,11 @@ readCommands(async (line) => {
     let windowBefore: Promise<void> | null = null;
     for (let i = 0; i < n; i++) {
       nc.publish(SUBJECTS[subjectIdx[i]!]!, payloads[i]!);
-      if (WINDOW > 0) {
-        if (i % WINDOW === WINDOW - 1) {
-          const closed = nc.flush();
-          await windowBefore;
-          windowBefore = closed;
-        }
-      } else if (i % YIELD_EVERY === YIELD_EVERY - 1) await tick();
+      if (WINDOW > 0 && i % WINDOW === WINDOW - 1) {
+        const closed = nc.flush();
+        await windowBefore;
+        windowBefore = closed;
+      } else if (WINDOW === 0 && i % YIELD_EVERY === YIELD_EVERY - 1) await tick();
     }
     const loopDoneAt = Date.now();
     await windowBefore;
